@@ -1,0 +1,31 @@
+"""reprints: find the versions of a news story in a pile of documents.
+
+The public API is small: load a corpus, scan it, compare two documents.
+
+>>> from reprints import load, scan
+>>> result = scan(load("examples/corpus").documents)  # doctest: +SKIP
+>>> [f.origin for f in result.families]  # doctest: +SKIP
+"""
+
+__version__ = "0.1.0"
+
+from reprints.families import Family, TreeEdge
+from reprints.load import Corpus, Document, LoadProblem, document_from_text, iter_load, load
+from reprints.pipeline import ScanParams, ScanResult, compare_documents, scan
+from reprints.relate import Relation
+
+__all__ = [
+    "Corpus",
+    "Document",
+    "Family",
+    "LoadProblem",
+    "Relation",
+    "ScanParams",
+    "ScanResult",
+    "TreeEdge",
+    "compare_documents",
+    "document_from_text",
+    "iter_load",
+    "load",
+    "scan",
+]

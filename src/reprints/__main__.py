@@ -1,0 +1,5 @@
+"""``python -m reprints`` runs the command line."""
+
+from reprints.cli import main
+
+main()

@@ -1,0 +1,266 @@
+"""Align: which passages of two versions correspond, with offsets into the originals.
+
+Seed and extend on word n-grams: every n-gram the two texts share is a seed;
+seeds on the same diagonal form exact runs; runs close to each other in both
+texts, in the same order, are merged into one passage (tolerating a changed,
+added or dropped word or a few). Passages may come in any order, so a moved
+paragraph is still found. Finally each passage is cut at paragraph breaks of
+either text, so the result reads paragraph by paragraph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from reprints.normalize import NormText, tokens
+
+__all__ = ["AlignParams", "Passage", "Alignment", "TokenizedText", "tokenize", "align", "gaps"]
+
+
+@dataclass(frozen=True, slots=True)
+class AlignParams:
+    """Alignment settings.
+
+    ``seed``: words per seed n-gram. ``max_gap``: most words skipped on either
+    side inside one passage. ``min_words``: shortest passage kept (shorter
+    shared bits are stock phrases, not reuse).
+    """
+
+    seed: int = 5
+    max_gap: int = 6
+    min_words: int = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """One aligned passage: ``[a_start, a_end)`` in A's original text matches
+    ``[b_start, b_end)`` in B's. ``kind`` is ``verbatim`` (same words) or
+    ``near-verbatim`` (small edits inside); ``words`` counts aligned words in A."""
+
+    a_start: int
+    a_end: int
+    b_start: int
+    b_end: int
+    kind: str
+    words: int
+
+    def as_dict(self) -> dict[str, int | str]:
+        """The JSON shape used in ``pairs.jsonl``."""
+        return {"a_start": self.a_start, "a_end": self.a_end, "b_start": self.b_start,
+                "b_end": self.b_end, "kind": self.kind}
+
+
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    """All passages of a pair and how much of each side they cover (in words)."""
+
+    passages: tuple[Passage, ...]
+    a_words: int
+    b_words: int
+    a_covered: int
+    b_covered: int
+
+    @property
+    def a_in_b(self) -> float:
+        """Share of A's words that are found in B (containment of A in B)."""
+        return self.a_covered / self.a_words if self.a_words else 0.0
+
+    @property
+    def b_in_a(self) -> float:
+        """Share of B's words that are found in A."""
+        return self.b_covered / self.b_words if self.b_words else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class TokenizedText:
+    """A normalized text with its word ids, spans and paragraph of each word."""
+
+    norm: NormText
+    ids: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    para: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def tokenize(norm: NormText) -> TokenizedText:
+    """Words of a normalized text, ready for :func:`align` (do it once per document).
+
+    >>> from reprints.normalize import normalize_text
+    >>> tokenize(normalize_text("One two.\\n\\nThree")).para.tolist()
+    [0, 0, 1]
+    """
+    toks = tokens(norm.text)
+    ids = np.fromiter((hash(t) for t, _, _ in toks), dtype=np.int64, count=len(toks))
+    starts = np.fromiter((s for _, s, _ in toks), dtype=np.int64, count=len(toks))
+    ends = np.fromiter((e for _, _, e in toks), dtype=np.int64, count=len(toks))
+    pstarts = np.asarray([p[0] for p in norm.paragraphs] or [0], dtype=np.int64)
+    para = np.searchsorted(pstarts, starts, side="right") - 1
+    return TokenizedText(norm, ids, starts, ends, para)
+
+
+def _ngram_keys(ids: np.ndarray, n: int) -> np.ndarray:
+    if len(ids) < n:
+        return np.zeros(0, dtype=np.int64)
+    with np.errstate(over="ignore"):
+        acc = ids[: len(ids) - n + 1].copy()
+        for j in range(1, n):
+            acc = acc * np.int64(1000003) + ids[j : len(ids) - n + 1 + j]
+    return acc
+
+
+def _seeds(a: np.ndarray, b: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (i, j) where A and B share an n-gram (rare n-grams only)."""
+    ka, kb = _ngram_keys(a, n), _ngram_keys(b, n)
+    if len(ka) == 0 or len(kb) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    ob = np.argsort(kb, kind="stable")
+    sb = kb[ob]
+    lo = np.searchsorted(sb, ka, side="left")
+    hi = np.searchsorted(sb, ka, side="right")
+    count = hi - lo
+    ok = (count > 0) & (count <= 4)  # n-grams repeated more often are noise
+    ii = np.repeat(np.flatnonzero(ok), count[ok])
+    offs = np.arange(len(ii)) - np.repeat(np.cumsum(count[ok]) - count[ok], count[ok])
+    jj = ob[np.repeat(lo[ok], count[ok]) + offs]
+    return ii.astype(np.int64), jj.astype(np.int64)
+
+
+def _runs(ii: np.ndarray, jj: np.ndarray, n: int) -> list[list[int]]:
+    """Exact runs ``[a0, a1, b0, b1]`` (word ranges) from seeds on one diagonal."""
+    if len(ii) == 0:
+        return []
+    diag = jj - ii
+    order = np.lexsort((ii, diag))
+    ii, diag = ii[order], diag[order]
+    brk = np.flatnonzero((np.diff(diag) != 0) | (np.diff(ii) != 1)) + 1
+    first = np.concatenate([[0], brk])
+    last = np.concatenate([brk - 1, [len(ii) - 1]])
+    a0, a1 = ii[first], ii[last] + n
+    d = diag[first]
+    return [[int(x), int(y), int(x + z), int(y + z)] for x, y, z in zip(a0, a1, d)]
+
+
+def _chain(runs: list[list[int]], max_gap: int) -> list[list[list[int]]]:
+    """Merge runs that follow each other closely in both texts into passages."""
+    runs.sort()
+    chains: list[list[list[int]]] = []
+    for run in runs:
+        best = None
+        for ch in reversed(chains[-8:]):
+            last = ch[-1]
+            ga, gb = run[0] - last[1], run[2] - last[3]
+            if -2 <= ga <= max_gap and -2 <= gb <= max_gap:
+                best = ch
+                break
+        if best is None:
+            chains.append([run])
+            continue
+        last = best[-1]
+        # trim overlaps so runs inside a chain never share words
+        cut = max(last[1] - run[0], last[3] - run[2], 0)
+        if cut:
+            run = [run[0] + cut, run[1], run[2] + cut, run[3]]
+        if run[1] > run[0]:
+            best.append(run)
+    return chains
+
+
+def _select(chains: list[list[list[int]]], na: int, nb: int, min_words: int) -> list[list[list[int]]]:
+    """Keep the longest non-overlapping passages (a word is aligned at most once)."""
+    used_a = np.zeros(na, dtype=bool)
+    used_b = np.zeros(nb, dtype=bool)
+    kept = []
+    for ch in sorted(chains, key=lambda c: -sum(r[1] - r[0] for r in c)):
+        a0, a1, b0, b1 = ch[0][0], ch[-1][1], ch[0][2], ch[-1][3]
+        if sum(r[1] - r[0] for r in ch) < min_words:
+            continue
+        if used_a[a0:a1].any() or used_b[b0:b1].any():
+            continue
+        used_a[a0:a1] = True
+        used_b[b0:b1] = True
+        kept.append(ch)
+    return kept
+
+
+def _split_by_paragraph(ch: list[list[int]], ta: TokenizedText, tb: TokenizedText) -> list[list[list[int]]]:
+    """Cut a passage where either side starts a new paragraph."""
+    pieces: list[list[int]] = []
+    for a0, a1, b0, b1 in ch:
+        start = a0
+        for k in range(a0 + 1, a1):
+            if ta.para[k] != ta.para[k - 1] or tb.para[b0 + k - a0] != tb.para[b0 + k - a0 - 1]:
+                pieces.append([start, k, b0 + start - a0, b0 + k - a0])
+                start = k
+        pieces.append([start, a1, b0 + start - a0, b1])
+    groups: list[list[list[int]]] = []
+    for p in pieces:
+        if groups:
+            g = groups[-1][-1]
+            if ta.para[p[0]] == ta.para[g[0]] and tb.para[p[2]] == tb.para[g[2]]:
+                groups[-1].append(p)
+                continue
+        groups.append([p])
+    return groups
+
+
+def _to_passage(group: list[list[int]], ta: TokenizedText, tb: TokenizedText) -> Passage:
+    a0, a1, b0, b1 = group[0][0], group[-1][1], group[0][2], group[-1][3]
+    exact = (a1 - a0) == (b1 - b0) and bool((ta.ids[a0:a1] == tb.ids[b0:b1]).all())
+    sa = ta.norm.span_to_original(int(ta.starts[a0]), int(ta.ends[a1 - 1]))
+    sb = tb.norm.span_to_original(int(tb.starts[b0]), int(tb.ends[b1 - 1]))
+    words = sum(r[1] - r[0] for r in group)
+    return Passage(sa[0], sa[1], sb[0], sb[1], "verbatim" if exact else "near-verbatim", words)
+
+
+def align(ta: TokenizedText, tb: TokenizedText, params: AlignParams = AlignParams()) -> Alignment:
+    """Align two tokenized texts passage by passage.
+
+    >>> from reprints.normalize import normalize_text
+    >>> a = tokenize(normalize_text("The minister said the talks would begin in January in Geneva."))
+    >>> b = tokenize(normalize_text("Breaking. The minister said the talks would begin in January."))
+    >>> p = align(a, b).passages[0]
+    >>> p.kind, a.norm.text[p.a_start:p.a_end]
+    ('verbatim', 'The minister said the talks would begin in January')
+    """
+    ii, jj = _seeds(ta.ids, tb.ids, params.seed)
+    chains = _select(_chain(_runs(ii, jj, params.seed), params.max_gap), len(ta), len(tb), params.min_words)
+    passages: list[Passage] = []
+    a_cov = b_cov = 0
+    for ch in chains:
+        a_cov += sum(r[1] - r[0] for r in ch)
+        b_cov += sum(r[3] - r[2] for r in ch)
+        passages.extend(_to_passage(g, ta, tb) for g in _split_by_paragraph(ch, ta, tb))
+    passages.sort(key=lambda p: (p.a_start, p.b_start))
+    return Alignment(tuple(passages), len(ta), len(tb), a_cov, b_cov)
+
+
+def gaps(passages: list[tuple[int, int]], norm: NormText, min_chars: int = 12) -> list[tuple[int, int]]:
+    """Spans of a version's body (original offsets) that no passage covers.
+
+    Those are what the version *added* (or, seen from the other side, what the
+    other version *dropped*). Whitespace-only and very short leftovers are skipped.
+
+    >>> from reprints.normalize import normalize_text
+    >>> n = normalize_text("Kept words here.\\n\\nAn extra paragraph at the end.")
+    >>> gaps([(0, 16)], n)
+    [(18, 48)]
+    """
+    out: list[tuple[int, int]] = []
+    covered = sorted(passages)
+    for p0, p1 in norm.paragraphs:
+        o0, o1 = norm.span_to_original(p0, p1)
+        cur = o0
+        for s, e in covered:
+            if e <= cur or s >= o1:
+                continue
+            if s > cur:
+                out.append((cur, s))
+            cur = max(cur, e)
+        if cur < o1:
+            out.append((cur, o1))
+    return [(s, e) for s, e in out if e - s >= min_chars]

@@ -1,0 +1,139 @@
+"""Candidates: which pairs of documents are worth aligning.
+
+Two sources, both vectorised with NumPy: equal body hashes (same words once
+normalized), and banded LSH over the MinHash signatures (two texts become
+candidates when all ``rows`` values of any one of ``bands`` bands agree). The
+band layout is chosen from a Jaccard ``threshold`` by minimising the expected
+false positive plus false negative area, as is usual for banded LSH.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from reprints.sketch import Sketches
+
+__all__ = ["LSHParams", "optimal_bands", "candidate_pairs"]
+
+_EMPTY = np.uint32(0xFFFFFFFF)
+
+
+@lru_cache(maxsize=64)
+def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
+    """``(bands, rows)`` with ``bands * rows <= num_perm`` best separating at ``threshold``.
+
+    >>> optimal_bands(0.5, 128)
+    (25, 5)
+    """
+    if not 0.0 < threshold < 1.0:
+        raise ValueError(f"threshold must be between 0 and 1, got {threshold}")
+    s_lo = np.linspace(0.0, threshold, 201)
+    s_hi = np.linspace(threshold, 1.0, 201)
+    best, best_err = (1, num_perm), float("inf")
+    for b in range(1, num_perm + 1):
+        r = num_perm // b
+        fp = np.trapezoid(1.0 - (1.0 - s_lo**r) ** b, s_lo)
+        fn = np.trapezoid((1.0 - s_hi**r) ** b, s_hi)
+        err = 0.5 * fp + 0.5 * fn
+        if err < best_err - 1e-12:
+            best, best_err = (b, r), err
+    return best
+
+
+@dataclass(frozen=True, slots=True)
+class LSHParams:
+    """Candidate search settings.
+
+    ``threshold``: Jaccard similarity of shingle sets at which pairs are meant
+    to be found (0.3 keeps excerpts holding about a third of the longer text).
+    ``max_bucket``: a band bucket larger than this (mass boilerplate) only links
+    each member to its ``max_bucket`` nearest neighbours in index order, so one
+    common text cannot make the pair count quadratic.
+    ``min_similarity``: candidates must also reach this estimated Jaccard or
+    this estimated containment of the shorter text in the longer.
+    """
+
+    threshold: float = 0.3
+    max_bucket: int = 64
+    min_similarity: float = 0.2
+    bands_rows: tuple[int, int] | None = field(default=None)
+
+    def layout(self, num_perm: int) -> tuple[int, int]:
+        """The ``(bands, rows)`` used for signatures of length ``num_perm``."""
+        return self.bands_rows or optimal_bands(self.threshold, num_perm)
+
+
+def _band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """One 64-bit key per (document, band), vectorised."""
+    n = sig.shape[0]
+    v = sig[:, : bands * rows].reshape(n, bands, rows).astype(np.uint64)
+    key = np.zeros((n, bands), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(rows):
+            key = (key ^ v[:, :, j]) * np.uint64(0x100000001B3) + np.uint64(j + 1)
+    return key
+
+
+def _pairs_in_groups(order: np.ndarray, keys_sorted: np.ndarray, cap: int) -> np.ndarray:
+    """All pairs of positions sharing a key (runs in sorted order), each run capped."""
+    n = len(order)
+    out = []
+    for d in range(1, min(cap, n - 1) + 1):
+        same = keys_sorted[d:] == keys_sorted[:-d]
+        if not same.any():
+            break
+        idx = np.flatnonzero(same)
+        out.append(np.stack([order[idx], order[idx + d]], axis=1))
+    if not out:
+        return np.zeros((0, 2), dtype=np.int64)
+    return np.concatenate(out)
+
+
+def _ordered_unique(pairs: np.ndarray, n: int) -> np.ndarray:
+    if len(pairs) == 0:
+        return pairs.reshape(0, 2).astype(np.int64)
+    lo = np.minimum(pairs[:, 0], pairs[:, 1]).astype(np.int64)
+    hi = np.maximum(pairs[:, 0], pairs[:, 1]).astype(np.int64)
+    code = np.unique(lo * n + hi)
+    return np.stack([code // n, code % n], axis=1)
+
+
+def candidate_pairs(sk: Sketches, params: LSHParams = LSHParams()) -> np.ndarray:
+    """Index pairs ``(i, j)``, ``i < j``, worth aligning, sorted.
+
+    >>> from reprints.sketch import sketch_texts
+    >>> base = " ".join(f"word{i}" for i in range(200))
+    >>> sk = sketch_texts([base, base + " and a short tail", "something else entirely here"])
+    >>> candidate_pairs(sk).tolist()
+    [[0, 1]]
+    """
+    n, m = sk.signatures.shape
+    if n < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    live = np.flatnonzero(sk.n_shingles > 0)
+    found = []
+    # exact body hashes
+    hashes = sk.body_hash[live]
+    order = np.argsort(hashes, kind="stable")
+    found.append(live[_pairs_in_groups(order, hashes[order], params.max_bucket)])
+    # banded LSH
+    bands, rows = params.layout(m)
+    keys = _band_keys(sk.signatures[live], bands, rows)
+    for b in range(bands):
+        col = keys[:, b]
+        order = np.argsort(col, kind="stable")
+        found.append(live[_pairs_in_groups(order, col[order], params.max_bucket)])
+    pairs = _ordered_unique(np.concatenate(found), n)
+    if len(pairs) == 0:
+        return pairs
+    # verify on the full signatures: Jaccard, or containment of the smaller set
+    jac = (sk.signatures[pairs[:, 0]] == sk.signatures[pairs[:, 1]]).mean(axis=1)
+    na = sk.n_shingles[pairs[:, 0]].astype(float)
+    nb = sk.n_shingles[pairs[:, 1]].astype(float)
+    contain = jac * (na + nb) / (1.0 + jac) / np.maximum(np.minimum(na, nb), 1.0)
+    same = sk.body_hash[pairs[:, 0]] == sk.body_hash[pairs[:, 1]]
+    keep = same | (jac >= params.min_similarity) | (contain >= 0.5)
+    return pairs[keep]

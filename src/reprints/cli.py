@@ -1,0 +1,176 @@
+"""The ``reprints`` command line (Typer): ``scan`` a corpus, ``compare`` two documents."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from reprints import __version__
+from reprints.candidates import LSHParams
+from reprints.load import Document, LoadProblem, iter_load
+from reprints.pipeline import ScanParams, compare_documents, scan
+from reprints.report import print_comparison, print_summary, write_outputs
+from reprints.sketch import SketchParams
+
+app = typer.Typer(
+    help="Find reprints, reformatted copies and excerpts of news stories, align them and name the original.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+_err = Console(stderr=True, highlight=False)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    _err.print(f"reprints: error: {message}", markup=False)
+    raise typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"reprints {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    """Find reprints, reformatted copies and excerpts of news stories in a pile of documents."""
+
+
+@contextmanager
+def _progress(quiet: bool, console: Console) -> Iterator[Progress | None]:
+    """A progress bar on a terminal; nothing when piped or with --quiet."""
+    if quiet or not console.is_terminal:
+        yield None
+        return
+    with Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        yield bar
+
+
+def _check_writable(outdir: Path) -> None:
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+        probe = outdir / ".reprints-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        _fail(f"cannot write to output folder {outdir}: {exc.strerror or exc}")
+
+
+def _load_all(path: Path, bar: Progress | None) -> tuple[list[Document], list[LoadProblem]]:
+    docs: list[Document] = []
+    problems: list[LoadProblem] = []
+    task = bar.add_task("load", total=None) if bar else None
+    try:
+        for item in iter_load(path):
+            (problems if isinstance(item, LoadProblem) else docs).append(item)
+            if bar is not None and task is not None:
+                bar.advance(task)
+    except FileNotFoundError:
+        _fail(f"no such file or folder: {path}")
+    except OSError as exc:
+        _fail(f"cannot read {path}: {exc.strerror or exc}")
+    return docs, problems
+
+
+@app.command("scan")
+def scan_cmd(
+    path: Path = typer.Argument(..., help="Folder (walked recursively) or file: .txt .md .html .jsonl .csv .parquet."),
+    output: Path = typer.Option(..., "-o", "--output", help="Folder to write pairs.jsonl and families.jsonl into."),
+    threshold: float = typer.Option(0.3, help="Jaccard similarity of word shingles that candidate search aims at."),
+    num_perm: int = typer.Option(128, help="MinHash signature length (a power of two)."),
+    shingle: int = typer.Option(5, help="Words per shingle."),
+    parquet: bool = typer.Option(False, "--parquet", help="Also write pairs.parquet and families.parquet."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar and no summary."),
+) -> None:
+    """Find every family of versions in a corpus.
+
+    Writes OUTPUT/pairs.jsonl (one line per related pair: a, b, relation, score,
+    passages with character offsets into each original text, what only one side
+    has, evidence) and OUTPUT/families.jsonl (one line per family: family,
+    origin, reasons, members, tree), then prints a short summary. Unreadable or
+    malformed items are reported with their path and line and skipped.
+    """
+    console = Console(highlight=False)
+    if not path.exists():
+        _fail(f"no such file or folder: {path}")
+    _check_writable(output)
+    try:
+        params = ScanParams(sketch=SketchParams(shingle=shingle, num_perm=num_perm), lsh=LSHParams(threshold=threshold))
+    except ValueError as exc:
+        _fail(str(exc))
+    with _progress(quiet, console) as bar:
+        docs, problems = _load_all(path, bar)
+        tasks: dict[str, object] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if bar is None:
+                return
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
+
+        result = scan(docs, params, progress=report, problems=problems)
+    try:
+        write_outputs(result, output, parquet=parquet)
+    except OSError as exc:
+        _fail(f"cannot write results to {output}: {exc.strerror or exc}")
+    if not quiet:
+        print_summary(result, console)
+        console.print(f"Wrote {output / 'pairs.jsonl'} and {output / 'families.jsonl'}")
+    elif problems:
+        for p in problems:
+            _err.print(str(p), markup=False)
+
+
+def _one(path: Path) -> Document:
+    if not path.exists():
+        _fail(f"no such file: {path}")
+    if path.is_dir():
+        _fail(f"{path} is a folder; compare takes two documents")
+    docs: list[Document] = []
+    for item in iter_load(path):
+        if isinstance(item, LoadProblem):
+            _fail(str(item))
+        docs.append(item)
+    if len(docs) != 1:
+        _fail(f"{path} holds {len(docs)} documents; compare takes files with one each")
+    return docs[0]
+
+
+@app.command("compare")
+def compare_cmd(
+    a: Path = typer.Argument(..., help="First document (any supported format, one document)."),
+    b: Path = typer.Argument(..., help="Second document."),
+    width: Optional[int] = typer.Option(None, help="Width of the side-by-side view (default: terminal)."),
+) -> None:
+    """Show two documents side by side with aligned passages marked.
+
+    Aligned passages are on green (yellow-green when slightly edited), story text
+    found on one side only is red (what the other version dropped or added),
+    header and boilerplate lines are dim; lists of each side's extras follow.
+    """
+    da, db = _one(a), _one(b)
+    if da.id == db.id:
+        db = Document(db.id + " (2)", db.text, db.meta, db.header)
+    rel = compare_documents(da, db)
+    console = Console(highlight=False, width=width or None)
+    print_comparison(da, db, rel, console, width=width)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    """Entry point for ``python -m reprints``."""
+    app(prog_name="reprints")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

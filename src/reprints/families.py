@@ -1,0 +1,205 @@
+"""Families: group related versions into stories, name the origin, build the tree.
+
+Connected components alone chain: a round-up that reprints two whole stories
+links both stories' versions together. So each component of four or more
+versions is checked for cohesion with Louvain community detection (modularity
+on the relation scores): a near-clique of reprints stays whole, a star of
+excerpts around one text stays whole, two dense groups joined through one
+version are cut apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Mapping, Sequence
+
+import networkx as nx
+
+from reprints.relate import Relation
+
+__all__ = ["TreeEdge", "Family", "build_families", "choose_origin", "AGENCIES"]
+
+#: Bylines that credit a news agency (lowercase, matched as whole words).
+AGENCIES = (
+    "afp", "agence france-presse", "ap", "associated press", "reuters", "dpa", "ansa", "efe",
+    "xinhua", "tass", "ria novosti", "interfax", "kyodo", "yonhap", "pa media", "press association",
+    "bloomberg", "upi", "anadolu", "apa", "belga", "anp", "tt", "ntb", "ritzau", "ctk", "pap",
+    "news agency", "press agency", "wire service",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TreeEdge:
+    """``child`` most likely derives from ``parent``, as ``relation``."""
+
+    child: str
+    parent: str
+    relation: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"child": self.child, "parent": self.parent, "relation": self.relation}
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """The versions of one story, with its origin, the reasons, and a derivation tree."""
+
+    id: str
+    origin: str
+    reasons: tuple[str, ...]
+    members: tuple[str, ...]
+    tree: tuple[TreeEdge, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON shape of one ``families.jsonl`` line."""
+        return {
+            "family": self.id,
+            "origin": self.origin,
+            "reasons": list(self.reasons),
+            "members": list(self.members),
+            "tree": [e.as_dict() for e in self.tree],
+        }
+
+
+def _is_agency(byline: str | None) -> bool:
+    if not byline:
+        return False
+    text = " " + " ".join(byline.lower().replace(",", " ").replace("/", " ").split()) + " "
+    return any(f" {a} " in text for a in AGENCIES)
+
+
+def _date(meta: Mapping[str, str]) -> date | None:
+    try:
+        return date.fromisoformat(str(meta.get("date", ""))[:10])
+    except ValueError:
+        return None
+
+
+def choose_origin(
+    members: Sequence[str],
+    meta: Mapping[str, Mapping[str, str]],
+    relations: Sequence[Relation],
+    words: Mapping[str, int],
+) -> tuple[str, tuple[str, ...]]:
+    """Pick the likely original among ``members`` and say why.
+
+    Points for the earliest date, an agency credit, a source URL, containing
+    other versions (excerpts are cut from fuller texts, not the other way), and
+    adding least text of its own (fewest edits); ties go to the longer text.
+    """
+    dates = {m: _date(meta.get(m, {})) for m in members}
+    known = [d for d in dates.values() if d]
+    earliest = min(known) if known else None
+    later_dates = len(set(known)) > 1
+    holds = {m: 0 for m in members}
+    held = {m: 0 for m in members}
+    own_share: dict[str, list[float]] = {m: [] for m in members}
+    for r in relations:
+        if r.relation == "excerpt":
+            holds[r.a] += 1
+            held[r.b] += 1
+        own_share[r.a].append(r.evidence.a_in_b)
+        own_share[r.b].append(r.evidence.b_in_a)
+    scored = []
+    for m in members:
+        md = meta.get(m, {})
+        score, why = 0.0, []
+        if earliest and dates[m] == earliest:
+            score += 3.0 if later_dates else 1.0
+            why.append(f"earliest date ({earliest.isoformat()})" if later_dates
+                       else f"earliest date ({earliest.isoformat()}; no other version is dated earlier)")
+        if _is_agency(md.get("byline")):
+            score += 2.0
+            why.append(f"agency credit (By {md['byline']})")
+        if md.get("url"):
+            score += 1.0
+            why.append(f"carries the source URL ({md['url']})")
+        if holds[m] and not held[m]:
+            score += min(holds[m], 2)
+            why.append(f"contains the text of {holds[m]} other version(s) (containment direction)")
+        score -= 2.0 * held[m]
+        share = sum(own_share[m]) / len(own_share[m]) if own_share[m] else 0.0
+        score += share
+        if share >= 0.99:
+            why.append("fewest edits (all of its text appears in the versions it relates to)")
+        scored.append((-score, -words.get(m, 0), m, tuple(why)))
+    scored.sort()
+    best = scored[0]
+    reasons = best[3] or ("longest text among equally likely versions",)
+    return best[2], reasons
+
+
+def _tree(origin: str, members: Sequence[str], rel: Mapping[frozenset, Relation]) -> tuple[TreeEdge, ...]:
+    """Maximum spanning tree grown from the origin (Prim), parents before children.
+
+    An edge is weighed by its relation score; taking a fuller text as the child
+    of its own excerpt is penalised, since excerpts are cut from fuller texts.
+    """
+    placed = {origin}
+    edges: list[TreeEdge] = []
+    rest = set(members) - placed
+    while rest:
+        best = None
+        for u in sorted(rest):
+            for p in sorted(placed):
+                r = rel.get(frozenset((u, p)))
+                if r is None:
+                    continue
+                w = r.score - (0.5 if r.relation == "excerpt" and r.a == u else 0.0)
+                if best is None or w > best[0]:
+                    best = (w, u, p, r.relation)
+        if best is None:  # not linked to the placed part (cannot happen within a family)
+            u = sorted(rest)[0]
+            best = (0.0, u, origin, "unrelated")
+        _, u, p, relation = best
+        edges.append(TreeEdge(u, p, relation))
+        placed.add(u)
+        rest.discard(u)
+    return tuple(edges)
+
+
+def _cohesive_groups(graph: nx.Graph) -> list[set[str]]:
+    """Split each connected component into cohesive groups (see module docstring)."""
+    groups: list[set[str]] = []
+    for comp in nx.connected_components(graph):
+        n = len(comp)
+        sub = graph.subgraph(comp)
+        if n < 4 or sub.number_of_edges() == n * (n - 1) // 2:
+            groups.append(set(comp))
+            continue
+        parts = nx.community.louvain_communities(sub, weight="weight", seed=0)
+        groups.extend(set(p) for p in parts)
+    return groups
+
+
+def build_families(
+    relations: Sequence[Relation],
+    meta: Mapping[str, Mapping[str, str]],
+    words: Mapping[str, int] | None = None,
+) -> list[Family]:
+    """Group versions linked by non-``unrelated`` relations into families.
+
+    ``meta`` maps document id to its metadata, ``words`` to its body length.
+    Families come sorted by size (largest first), then origin id; ids are
+    ``F0001``, ``F0002``...
+    """
+    words = words or {}
+    linked = [r for r in relations if r.relation != "unrelated"]
+    graph = nx.Graph()
+    for r in linked:
+        graph.add_edge(r.a, r.b, weight=max(r.score, 0.05))
+    rel = {frozenset((r.a, r.b)): r for r in linked}
+    found = []
+    for group in _cohesive_groups(graph):
+        if len(group) < 2:
+            continue
+        members = sorted(group)
+        inside = [r for r in linked if r.a in group and r.b in group]
+        origin, reasons = choose_origin(members, meta, inside, words)
+        found.append((origin, reasons, members, _tree(origin, members, rel)))
+    found.sort(key=lambda f: (-len(f[2]), f[0]))
+    return [
+        Family(f"F{k:04d}", origin, reasons, tuple(members), tree)
+        for k, (origin, reasons, members, tree) in enumerate(found, 1)
+    ]

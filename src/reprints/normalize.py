@@ -1,0 +1,263 @@
+"""Normalize: fold characters, drop boilerplate lines, unwrap hard-wrapped text.
+
+The result keeps a map back to the original text, so every offset found on the
+normalized text can be reported as an offset into the document as it arrived.
+Folding is one character for one character (``str.translate``), and unwrapping
+only joins whole lines, so the map is a short list of linear segments (one per
+kept line) rather than one entry per character.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from reprints.load import Document
+
+__all__ = ["NormText", "normalize", "normalize_text", "fold", "sentences", "tokens"]
+
+# One-for-one character folding: typographic quotes, dashes and odd spaces.
+_FOLD = str.maketrans(
+    {
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"',
+        "\u00bb": '"', "\u2033": '"', "\u2018": "'", "\u2019": "'", "\u201a": "'",
+        "\u201b": "'", "\u2032": "'", "\u00b4": "'", "\u0060": "'",
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+        "\u2015": "-", "\u2212": "-", "\u00a0": " ", "\u2007": " ", "\u2009": " ",
+        "\u200a": " ", "\u202f": " ", "\u3000": " ", "\t": " ", "\u00ad": "-",
+    }
+)
+
+_URL_LINE = re.compile(r"^(?:<?(?:https?://|www\.)\S+>?|\[\S+\]\((?:https?://)\S+\))$", re.I)
+_LINK_LINE = re.compile(
+    r"^(?:related(?:\s+(?:article|articles|story|stories|content|coverage|reading))?"
+    r"|read\s+(?:more|also|next)(?:\s+about)?|see\s+also|more\s+on\s+this(?:\s+story)?"
+    r"|also\s+read|recommended|top\s+stories|more\s+from\s+\w+)\s*[:\-|>]",
+    re.I,
+)
+_LINK_BARE = re.compile(r"^(?:read\s+more|related\s+(?:articles|stories)|advertisement|ad)\.?$", re.I)
+_PROMO_LINE = re.compile(
+    r"^(?:subscribe\b|sign\s+up\b|follow\s+us\b|share\s+(?:this|on)\b|click\s+here\b"
+    r"|download\s+(?:our|the)\s+app\b|all\s+rights\s+reserved|copyright\s+(?:\u00a9|\(c\)|\d{4})|\u00a9\s*\d{4})",
+    re.I,
+)
+_CREDIT_LINE = re.compile(
+    r"\((?:CC\s*BY|CC0|CC-BY)[^)]*\)|^(?:photo|image|picture|pictured|credit|photograph)s?"
+    r"(?:\s+credit)?\s*:|\b(?:Photo|Image)\s*:\s|\bGetty\s+Images\b|\bShutterstock\b|\bAP\s+Photo\b"
+    r"|/\s*(?:flickr|Wikimedia(?:\s+Commons)?|Unsplash|Getty|AFP|Reuters|EPA|AP)\s*(?:$|\()",
+    re.I,
+)
+_TERMINAL = ('.', '!', '?', '"', "'", ':', ')', ';')
+_WORD = re.compile(r"\w+(?:-+\w+)*")
+_SENT_END = re.compile(r"[.!?]+[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9])")
+_ABBREV = frozenset(
+    "mr mrs ms dr prof st jr sr gen col lt sgt rep sen gov pres no vs etc inc ltd co corp "
+    "jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.u a.m p.m".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NormText:
+    """A document body after normalization, with the way back to original offsets.
+
+    ``text`` holds one paragraph per line. ``paragraphs`` are ``(start, end)``
+    spans of ``text``; ``removed`` lists ``(start, end, why)`` spans of the
+    *original* text left out of the body (header lines, URL lines, credits...).
+
+    >>> n = normalize_text("A long line that was\\nwrapped by a PDF tool.")
+    >>> n.text
+    'A long line that was wrapped by a PDF tool.'
+    >>> n.to_original(21)
+    21
+    """
+
+    text: str
+    paragraphs: tuple[tuple[int, int], ...]
+    removed: tuple[tuple[int, int, str], ...]
+    _seg_norm: tuple[int, ...] = field(repr=False)
+    _seg_orig: tuple[int, ...] = field(repr=False)
+    _seg_len: tuple[int, ...] = field(repr=False)
+
+    def to_original(self, i: int) -> int:
+        """Original offset of normalized offset ``i`` (start of a span)."""
+        k = bisect.bisect_right(self._seg_norm, i) - 1
+        if k < 0:
+            return self._seg_orig[0] if self._seg_orig else 0
+        return self._seg_orig[k] + min(i - self._seg_norm[k], self._seg_len[k])
+
+    def to_original_end(self, j: int) -> int:
+        """Original offset of normalized *end* offset ``j`` (exclusive)."""
+        if j <= 0:
+            return self.to_original(0)
+        return self.to_original(j - 1) + 1
+
+    def span_to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a normalized ``[start, end)`` span to original offsets."""
+        return self.to_original(start), self.to_original_end(end)
+
+
+def fold(text: str) -> str:
+    """Fold typographic quotes, dashes and spaces to ASCII, one char for one.
+
+    >>> fold("\u201cIt\u2019s late\u201d \u2014 he said")
+    '"It\\'s late" - he said'
+    """
+    return text.translate(_FOLD)
+
+
+def _line_kind(line: str) -> str | None:
+    """Why a stripped line is boilerplate, or None when it is story text."""
+    if _URL_LINE.match(line):
+        return "url"
+    if len(line) > 220:
+        return None
+    if _LINK_LINE.match(line) or _LINK_BARE.match(line):
+        return "link"
+    if _PROMO_LINE.match(line):
+        return "promo"
+    if _CREDIT_LINE.search(line):
+        return "credit"
+    return None
+
+
+def _is_wrapped(lengths: list[int]) -> bool:
+    """Whether a block of consecutive lines looks hard-wrapped at a fixed width."""
+    return len(lengths) > 1 and max(lengths) <= 130
+
+
+def normalize_text(text: str, header: tuple[tuple[int, int, str], ...] = ()) -> NormText:
+    """Normalize raw ``text``; ``header`` spans (from the loader) are left out.
+
+    >>> n = normalize_text("Title\\n\\nhttps://x.org/a\\n\\nBody text here.")
+    >>> n.text, [r[2] for r in n.removed]
+    ('Title\\nBody text here.', ['url'])
+    """
+    folded = fold(text)
+    removed: list[tuple[int, int, str]] = []
+    hdr = sorted(header)
+    # 1. lines with their original offsets, boilerplate and header lines dropped.
+    blocks: list[list[tuple[int, str]]] = [[]]
+    pos = 0
+    h = 0
+    for raw in folded.split("\n"):
+        start, end = pos, pos + len(raw)
+        pos = end + 1
+        stripped = raw.strip()
+        if not stripped:
+            if blocks[-1]:
+                blocks.append([])
+            continue
+        lead = start + (len(raw) - len(raw.lstrip()))
+        while h < len(hdr) and hdr[h][1] <= start:
+            h += 1
+        if h < len(hdr) and hdr[h][0] < end and hdr[h][1] > start:
+            removed.append((lead, lead + len(stripped), f"header:{hdr[h][2]}"))
+            if blocks[-1]:
+                blocks.append([])
+            continue
+        kind = _line_kind(stripped)
+        if kind:
+            removed.append((lead, lead + len(stripped), kind))
+            if blocks[-1]:
+                blocks.append([])
+            continue
+        blocks[-1].append((lead, stripped))
+    # 2. unwrap each block into paragraphs, recording one segment per line.
+    out: list[str] = []
+    seg_norm: list[int] = []
+    seg_orig: list[int] = []
+    seg_len: list[int] = []
+    paragraphs: list[tuple[int, int]] = []
+    n = 0
+    for block in blocks:
+        if not block:
+            continue
+        lengths = [len(s) for _, s in block]
+        wrapped = _is_wrapped(lengths)
+        width = max(lengths)
+        para_start = n
+        for idx, (orig, line) in enumerate(block):
+            if idx and n > para_start:
+                prev = block[idx - 1][1]
+                joins = wrapped and not (prev.endswith(_TERMINAL) and len(prev) < 0.8 * width)
+                if not joins:
+                    paragraphs.append((para_start, n))
+                    out.append("\n")
+                    n += 1
+                    para_start = n
+                elif prev.endswith("-") and len(prev) > 1 and prev[-2].isalpha() and line[:1].isalpha():
+                    # de-hyphenate: drop the line-final hyphen; tokens ignore hyphens anyway
+                    out[-1] = out[-1][:-1]
+                    seg_len[-1] -= 1
+                    n -= 1
+                else:
+                    out.append(" ")
+                    n += 1
+            seg_norm.append(n)
+            seg_orig.append(orig)
+            seg_len.append(len(line))
+            out.append(line)
+            n += len(line)
+        paragraphs.append((para_start, n))
+        out.append("\n")
+        n += 1
+    body = "".join(out)
+    if body.endswith("\n"):
+        body = body[:-1]
+    return NormText(
+        text=body,
+        paragraphs=tuple(paragraphs),
+        removed=tuple(sorted(removed)),
+        _seg_norm=tuple(seg_norm),
+        _seg_orig=tuple(seg_orig),
+        _seg_len=tuple(seg_len),
+    )
+
+
+def normalize(doc: Document) -> NormText:
+    """Normalize a loaded document, leaving out its parsed header lines.
+
+    >>> from reprints.load import Document
+    >>> normalize(Document("a", "Read more: x\\n\\nHe said it.", {})).text
+    'He said it.'
+    """
+    return normalize_text(doc.text, doc.header)
+
+
+def tokens(text: str) -> list[tuple[str, int, int]]:
+    """Word tokens of ``text`` as ``(token, start, end)``; lowercased, hyphens dropped.
+
+    Hyphens are dropped so that a word split across a line break and the
+    same word written whole compare equal ("negoti-ations" / "negotiations").
+
+    >>> tokens("Well-known U.S. firm")
+    [('wellknown', 0, 10), ('u', 11, 12), ('s', 13, 14), ('firm', 16, 20)]
+    """
+    return [(m.group().lower().replace("-", ""), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+def sentences(norm: NormText) -> list[tuple[int, int]]:
+    """Sentence spans of a normalized text, never crossing a paragraph.
+
+    >>> n = normalize_text("Mr. Smith left. He said \\"no.\\" Then U.S. troops came.")
+    >>> [n.text[a:b] for a, b in sentences(n)]
+    ['Mr. Smith left.', 'He said "no."', 'Then U.S. troops came.']
+    """
+    spans: list[tuple[int, int]] = []
+    text = norm.text
+    for p0, p1 in norm.paragraphs:
+        start = p0
+        for m in _SENT_END.finditer(text, p0, p1):
+            word = text[max(p0, text.rfind(" ", p0, m.start()) + 1) : m.start()].lower()
+            if word in _ABBREV or (len(word) == 1 and word.isalpha()):
+                continue
+            spans.append((start, m.end()))
+            start = m.end()
+            while start < p1 and text[start] == " ":
+                start += 1
+        if start < p1:
+            spans.append((start, p1))
+    return spans

@@ -1,0 +1,191 @@
+"""The scan pipeline end to end: documents in, pairs and families out.
+
+normalize -> sketch -> candidates -> align -> relate -> families, each stage in
+its own module; this one only runs them in order, in batches, and times them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from reprints.align import Alignment, AlignParams, Passage, TokenizedText, align, gaps, tokenize
+from reprints.candidates import LSHParams, candidate_pairs
+from reprints.families import Family, build_families
+from reprints.load import Document, LoadProblem
+from reprints.normalize import fold, normalize
+from reprints.relate import Evidence, RelateParams, Relation, classify, metadata_agreement
+from reprints.sketch import SketchParams, Sketches, sketch_texts
+
+__all__ = ["ScanParams", "ScanResult", "scan", "compare_documents"]
+
+#: ``progress(stage, done, total)`` is called as work advances.
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ScanParams:
+    """All settings of a scan, one block per stage; the defaults are documented there."""
+
+    sketch: SketchParams = SketchParams()
+    lsh: LSHParams = LSHParams()
+    align: AlignParams = AlignParams()
+    relate: RelateParams = RelateParams()
+    batch: int = 1000
+
+
+@dataclass
+class ScanResult:
+    """What a scan found: every aligned pair (``unrelated`` ones included),
+    the families, the load problems passed in, and counts and timings."""
+
+    documents: list[Document]
+    relations: list[Relation]
+    families: list[Family]
+    problems: list[LoadProblem] = field(default_factory=list)
+    stats: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def related(self) -> list[Relation]:
+        """Pairs that are versions of one another (not ``unrelated``)."""
+        return [r for r in self.relations if r.relation != "unrelated"]
+
+
+def _flat(text: str) -> str:
+    return " ".join(fold(text).split())
+
+
+class _Tokens:
+    """Tokenized bodies, computed on first use and kept for the most recent documents."""
+
+    def __init__(self, docs: Sequence[Document], size: int = 4096) -> None:
+        self.docs = docs
+        self.size = size
+        self.cache: OrderedDict[int, TokenizedText] = OrderedDict()
+
+    def __getitem__(self, i: int) -> TokenizedText:
+        hit = self.cache.get(i)
+        if hit is not None:
+            self.cache.move_to_end(i)
+            return hit
+        value = tokenize(normalize(self.docs[i]))
+        self.cache[i] = value
+        if len(self.cache) > self.size:
+            self.cache.popitem(last=False)
+        return value
+
+
+def _relate(da: Document, db: Document, ta: TokenizedText, tb: TokenizedText, same_body: bool,
+            params: ScanParams) -> Relation:
+    al = align(ta, tb, params.align)
+    ev = Evidence(
+        a_in_b=al.a_in_b,
+        b_in_a=al.b_in_a,
+        shared_words=min(al.a_covered, al.b_covered),
+        passages=len(al.passages),
+        same_text=same_body and _flat(da.text) == _flat(db.text),
+        same_body=same_body,
+        metadata=metadata_agreement(da.meta, db.meta),
+    )
+    name, score, swap = classify(ev, params.relate)
+    a_only = _only(ta, [(p.a_start, p.a_end) for p in al.passages])
+    b_only = _only(tb, [(p.b_start, p.b_end) for p in al.passages])
+    if swap:
+        al = Alignment(
+            tuple(Passage(p.b_start, p.b_end, p.a_start, p.a_end, p.kind, p.words) for p in al.passages),
+            al.b_words, al.a_words, al.b_covered, al.a_covered,
+        )
+        ev = Evidence(ev.b_in_a, ev.a_in_b, ev.shared_words, ev.passages, ev.same_text, ev.same_body,
+                      ev.metadata)
+        da, db, a_only, b_only = db, da, b_only, a_only
+    return Relation(da.id, db.id, name, score, ev, al, a_only, b_only)
+
+
+def _only(t: TokenizedText, covered: list[tuple[int, int]]) -> tuple[tuple[int, int, str], ...]:
+    """What one side holds that the other lacks: unmatched story text and left-out lines."""
+    spans = [(s, e, "text") for s, e in gaps(covered, t.norm)] + list(t.norm.removed)
+    return tuple(sorted(spans))
+
+
+def compare_documents(a: Document, b: Document, params: ScanParams = ScanParams()) -> Relation:
+    """Align and relate two documents directly, without candidate search.
+
+    >>> from reprints.load import document_from_text
+    >>> body = "The council voted on Tuesday to close the old bridge to all traffic from May."
+    >>> r = compare_documents(document_from_text("a", body), document_from_text("b", "City news\\n\\n" + body))
+    >>> r.relation
+    'reformatted'
+    """
+    ta, tb = tokenize(normalize(a)), tokenize(normalize(b))
+    same = len(ta) > 0 and len(ta) == len(tb) and bool((ta.ids == tb.ids).all())
+    return _relate(a, b, ta, tb, same, params)
+
+
+def _sketch_all(docs: Sequence[Document], params: ScanParams, progress: Progress | None) -> Sketches:
+    parts = []
+    for start in range(0, len(docs), params.batch):
+        chunk = docs[start : start + params.batch]
+        parts.append(sketch_texts([normalize(d).text for d in chunk], params.sketch))
+        if progress:
+            progress("sketch", min(start + params.batch, len(docs)), len(docs))
+    if not parts:
+        return sketch_texts([], params.sketch)
+    return Sketches(
+        np.concatenate([p.signatures for p in parts]),
+        np.concatenate([p.n_shingles for p in parts]),
+        np.concatenate([p.body_hash for p in parts]),
+    )
+
+
+def scan(
+    documents: Iterable[Document],
+    params: ScanParams = ScanParams(),
+    progress: Progress | None = None,
+    problems: Sequence[LoadProblem] = (),
+) -> ScanResult:
+    """Find the versions of each story among ``documents``.
+
+    >>> from reprints.load import document_from_text
+    >>> body = ("Rail workers across the region will strike for two days next week after talks "
+    ...         "over pay and rosters broke down on Monday evening, the union said in a statement.")
+    >>> docs = [document_from_text("a", body), document_from_text("b", body.replace(". ", ".\\n")),
+    ...         document_from_text("c", "A different story about the weather on Sunday afternoon.")]
+    >>> [f.members for f in scan(docs).families]
+    [('a', 'b')]
+    """
+    docs = list(documents)
+    stats: dict[str, float] = {"documents": len(docs), "problems": len(problems)}
+    t0 = time.perf_counter()
+    sk = _sketch_all(docs, params, progress)
+    t1 = time.perf_counter()
+    pairs = candidate_pairs(sk, params.lsh)
+    t2 = time.perf_counter()
+    toks = _Tokens(docs)
+    relations: list[Relation] = []
+    order = np.lexsort((pairs[:, 1], pairs[:, 0])) if len(pairs) else []
+    for k, idx in enumerate(order):
+        i, j = int(pairs[idx, 0]), int(pairs[idx, 1])
+        same = bool(sk.body_hash[i] == sk.body_hash[j]) and bool(sk.n_shingles[i] > 0)
+        relations.append(_relate(docs[i], docs[j], toks[i], toks[j], same, params))
+        if progress and (k % 256 == 0 or k == len(order) - 1):
+            progress("align", k + 1, len(order))
+    t3 = time.perf_counter()
+    meta = {d.id: d.meta for d in docs}
+    words = {r.a: r.alignment.a_words for r in relations} | {r.b: r.alignment.b_words for r in relations}
+    families = build_families(relations, meta, words)
+    t4 = time.perf_counter()
+    stats.update(
+        candidates=len(pairs),
+        related_pairs=sum(r.relation != "unrelated" for r in relations),
+        families=len(families),
+        seconds_sketch=t1 - t0,
+        seconds_candidates=t2 - t1,
+        seconds_align=t3 - t2,
+        seconds_families=t4 - t3,
+        seconds_total=t4 - t0,
+    )
+    return ScanResult(docs, relations, families, list(problems), stats)

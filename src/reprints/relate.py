@@ -1,0 +1,141 @@
+"""Relate: classify a pair of versions from its alignment, keeping the evidence.
+
+The classifier is a short ordered list of rules over :class:`Evidence`; each rule
+either names the relation or passes. Semantic evidence (rewrites, translations)
+will add fields to :class:`Evidence` and rules before the final ``unrelated``.
+Sharing a quoted sentence or a boilerplate paragraph covers only a small share
+of either text, so it never reaches ``excerpt``: shared names and topic are not
+enough, shared passages are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from reprints.align import Alignment
+
+__all__ = ["RELATIONS", "RelateParams", "Evidence", "Relation", "classify", "metadata_agreement"]
+
+RELATIONS = ("identical", "reformatted", "excerpt", "rewrite", "translation", "unrelated")
+
+
+@dataclass(frozen=True, slots=True)
+class RelateParams:
+    """Decision thresholds.
+
+    ``reformatted``: both texts at least this much found in the other.
+    ``excerpt``: the shorter text at least this much found in the longer, and
+    at least ``excerpt_words`` words shared (a quoted sentence is shorter).
+    """
+
+    reformatted: float = 0.9
+    excerpt: float = 0.8
+    excerpt_words: int = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What a relation rests on: containment each way, shared words and passages,
+    whether the whole text or the body are the same once normalized, and which
+    metadata agree."""
+
+    a_in_b: float
+    b_in_a: float
+    shared_words: int
+    passages: int
+    same_text: bool
+    same_body: bool
+    metadata: dict[str, object] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON shape used in ``pairs.jsonl``."""
+        return {
+            "a_in_b": round(self.a_in_b, 4),
+            "b_in_a": round(self.b_in_a, 4),
+            "shared_words": self.shared_words,
+            "passages": self.passages,
+            "same_text": self.same_text,
+            "same_body": self.same_body,
+            "metadata": self.metadata,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """How version ``b`` relates to version ``a``.
+
+    For ``excerpt``, ``a`` is the fuller text and ``b`` the excerpt; otherwise
+    ``a`` and ``b`` are in id order. ``a_only``/``b_only`` are ``(start, end,
+    kind)`` spans of each original text the other lacks: ``text`` for story
+    text that found no match, or why a line was left out of the body
+    (``header:title``, ``credit``, ``url``...).
+    """
+
+    a: str
+    b: str
+    relation: str
+    score: float
+    evidence: Evidence
+    alignment: Alignment
+    a_only: tuple[tuple[int, int, str], ...] = ()
+    b_only: tuple[tuple[int, int, str], ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON shape of one ``pairs.jsonl`` line."""
+        return {
+            "a": self.a,
+            "b": self.b,
+            "relation": self.relation,
+            "score": round(self.score, 4),
+            "passages": [p.as_dict() for p in self.alignment.passages],
+            "a_only": [{"start": s, "end": e, "kind": k} for s, e, k in self.a_only],
+            "b_only": [{"start": s, "end": e, "kind": k} for s, e, k in self.b_only],
+            "evidence": self.evidence.as_dict(),
+        }
+
+
+def classify(ev: Evidence, params: RelateParams = RelateParams()) -> tuple[str, float, bool]:
+    """Relation name, score in [0, 1], and whether A and B must swap (B holds A).
+
+    >>> classify(Evidence(1.0, 0.45, 300, 4, False, False))
+    ('excerpt', 1.0, True)
+    >>> classify(Evidence(0.04, 0.05, 25, 1, False, False))
+    ('unrelated', 0.05, False)
+    """
+    if ev.same_text:
+        return "identical", 1.0, False
+    if ev.same_body:
+        return "reformatted", 1.0, False
+    lo, hi = min(ev.a_in_b, ev.b_in_a), max(ev.a_in_b, ev.b_in_a)
+    if lo >= params.reformatted:
+        return "reformatted", lo, False
+    if hi >= params.excerpt and ev.shared_words >= params.excerpt_words:
+        # the text found almost whole in the other is the excerpt
+        return "excerpt", hi, ev.a_in_b > ev.b_in_a
+    return "unrelated", hi, False
+
+
+def _iso(value: object) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def metadata_agreement(meta_a: dict[str, str], meta_b: dict[str, str]) -> dict[str, object]:
+    """Which metadata two versions share: title, byline, URL, and days between dates.
+
+    >>> metadata_agreement({"title": "Talks in January", "date": "2021-12-22"},
+    ...                    {"title": "talks in january", "date": "2021-12-24"})
+    {'same_title': True, 'date_gap_days': 2}
+    """
+    out: dict[str, object] = {}
+    for key in ("title", "byline", "url"):
+        va, vb = meta_a.get(key), meta_b.get(key)
+        if va and vb:
+            out[f"same_{key}"] = " ".join(va.lower().split()) == " ".join(vb.lower().split())
+    da, db = _iso(meta_a.get("date")), _iso(meta_b.get("date"))
+    if da and db:
+        out["date_gap_days"] = abs((db - da).days)
+    return out

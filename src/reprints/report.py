@@ -1,0 +1,143 @@
+"""Report: write scan results for machines (JSON Lines, Parquet) and show them to people (rich).
+
+The only stage that writes files or prints; everything it shows comes from
+:class:`~reprints.pipeline.ScanResult` and :class:`~reprints.relate.Relation`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Iterable
+
+import orjson
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from reprints.load import Document
+from reprints.pipeline import ScanResult
+from reprints.relate import Relation
+
+__all__ = ["write_jsonl", "write_parquet", "write_outputs", "print_summary", "print_comparison"]
+
+_STYLES = {"verbatim": "on dark_green", "near-verbatim": "on dark_olive_green3", "text": "bold red"}
+_REMOVED_STYLE = "dim italic"
+
+
+def write_jsonl(path: Path, rows: Iterable[dict]) -> int:
+    """Write one JSON object per line; returns the number of lines."""
+    n = 0
+    with open(path, "wb") as fh:
+        for row in rows:
+            fh.write(orjson.dumps(row))
+            fh.write(b"\n")
+            n += 1
+    return n
+
+
+def write_parquet(path: Path, rows: list[dict]) -> None:
+    """Write rows to Parquet; nested evidence is kept as a JSON string column."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    flat = [{k: (orjson.dumps(v).decode() if k == "evidence" else v) for k, v in r.items()} for r in rows]
+    pq.write_table(pa.Table.from_pylist(flat), path)
+
+
+def write_outputs(result: ScanResult, outdir: Path, parquet: bool = False) -> dict[str, Path]:
+    """Write ``pairs.jsonl`` and ``families.jsonl`` (and Parquet twins) into ``outdir``."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    pairs = [r.as_dict() for r in result.related]
+    families = [f.as_dict() for f in result.families]
+    written = {"pairs": outdir / "pairs.jsonl", "families": outdir / "families.jsonl"}
+    write_jsonl(written["pairs"], pairs)
+    write_jsonl(written["families"], families)
+    if parquet:
+        written["pairs_parquet"] = outdir / "pairs.parquet"
+        written["families_parquet"] = outdir / "families.parquet"
+        write_parquet(written["pairs_parquet"], pairs)
+        write_parquet(written["families_parquet"], families)
+    return written
+
+
+def print_summary(result: ScanResult, console: Console, max_families: int = 20, max_problems: int = 10) -> None:
+    """Counts, skipped items and the largest families, as a short rich view."""
+    st = result.stats
+    kinds = Counter(r.relation for r in result.related)
+    head = Text.assemble(
+        (f"{int(st.get('documents', 0))}", "bold"), " documents, ",
+        (f"{len(result.problems)}", "bold red" if result.problems else "bold"), " skipped, ",
+        (f"{int(st.get('candidates', 0))}", "bold"), " candidate pairs, ",
+        (f"{len(result.related)}", "bold"), " related pairs (",
+        ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) or "none", "), ",
+        (f"{len(result.families)}", "bold"), f" families in {st.get('seconds_total', 0):.2f}s",
+    )
+    console.print(head)
+    if result.problems:
+        console.print(f"[red]Skipped {len(result.problems)} item(s):[/red]")
+        for p in result.problems[:max_problems]:
+            console.print(f"  {p}", markup=False, highlight=False)
+        if len(result.problems) > max_problems:
+            console.print(f"  ... and {len(result.problems) - max_problems} more")
+    if not result.families:
+        return
+    rel = {frozenset((r.a, r.b)): r.relation for r in result.related}
+    table = Table(title="Families", show_lines=False)
+    table.add_column("family")
+    table.add_column("size", justify="right")
+    table.add_column("origin")
+    table.add_column("why")
+    table.add_column("versions")
+    for fam in result.families[:max_families]:
+        versions = ", ".join(f"{e.child} ({rel.get(frozenset((e.child, e.parent)), e.relation)})" for e in fam.tree)
+        why = ", ".join(r.split(" (")[0] for r in fam.reasons)
+        table.add_row(fam.id, str(len(fam.members)), fam.origin, why, versions)
+    console.print(table)
+    if len(result.families) > max_families:
+        console.print(f"... and {len(result.families) - max_families} more families (see families.jsonl)")
+
+
+def _marked(doc: Document, spans: list[tuple[int, int, str]]) -> Text:
+    text = Text(doc.text)
+    for s, e, kind in spans:
+        style = _STYLES.get(kind, _REMOVED_STYLE)
+        text.stylize(style, s, e)
+    return text
+
+
+def print_comparison(a: Document, b: Document, rel: Relation, console: Console, width: int | None = None) -> None:
+    """Two versions side by side: aligned passages on green, what only one side
+    has in red (story text) or dim (header and boilerplate lines), then lists."""
+    ev = rel.evidence
+    first, second = (a, b) if rel.a == a.id else (b, a)
+    console.print(
+        Panel(
+            Text.assemble(
+                (rel.relation, "bold"), f"  score {rel.score:.2f}  ",
+                f"{first.id} found in {second.id}: {ev.a_in_b:.0%}  ",
+                f"{second.id} found in {first.id}: {ev.b_in_a:.0%}  ",
+                f"passages {ev.passages}, shared words {ev.shared_words}",
+            ),
+            title="reprints compare",
+        )
+    )
+    spans_a = [(p.a_start, p.a_end, p.kind) for p in rel.alignment.passages] + list(rel.a_only)
+    spans_b = [(p.b_start, p.b_end, p.kind) for p in rel.alignment.passages] + list(rel.b_only)
+    table = Table(show_lines=False, expand=True, width=width)
+    table.add_column(first.id, ratio=1, overflow="fold")
+    table.add_column(second.id, ratio=1, overflow="fold")
+    table.add_row(_marked(first, spans_a), _marked(second, spans_b))
+    console.print(table)
+    console.print(Text.assemble(("aligned", _STYLES["verbatim"]), " ", ("near-verbatim", _STYLES["near-verbatim"]),
+                                " ", ("only on this side", _STYLES["text"]), " ", ("left out of the body", _REMOVED_STYLE)))
+    for label, doc, only in ((f"Only in {first.id}", first, rel.a_only), (f"Only in {second.id}", second, rel.b_only)):
+        if not only:
+            continue
+        console.print(f"[bold]{label}[/bold]", highlight=False)
+        for s, e, kind in only:
+            snippet = " ".join(doc.text[s:e].split())
+            if len(snippet) > 160:
+                snippet = snippet[:157] + "..."
+            console.print(f"  [{kind}] {snippet}", markup=False, highlight=False)

@@ -1,0 +1,23 @@
+"""Where the test data lives: the bundled examples and the shared seeds."""
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+SEEDS = REPO.parent / "shared" / "seeds"
+SEED_ORIGIN = "000_f9f8bb555b5f0ba7.txt"
+SEED_WRAPPED = "003_9d35d1c52b2f016b.txt"
+SEED_REWRITE = "004_c34349abce547265.txt"
+
+
+def seeds() -> Path:
+    """The seeds folder, or skip the test with the reason when it is absent."""
+    if not (SEEDS / SEED_ORIGIN).exists():
+        pytest.skip(f"seed documents not found at {SEEDS}")
+    return SEEDS
+
+
+def seed_text(name: str) -> str:
+    return (seeds() / name).read_text(encoding="utf-8")
