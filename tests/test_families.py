@@ -1,0 +1,69 @@
+from _stories import FERRY, MINE, agency, body, doc, wrapped
+
+from reprints.pipeline import scan
+
+
+def _families(docs):
+    return {f.origin: f for f in scan(docs).families}
+
+
+def test_round_up_holding_two_whole_stories_does_not_chain_them():
+    docs = [
+        doc("ferry.txt", agency("Night ferries to stop", "Nordic Press Agency", "March 3, 2024", FERRY)),
+        doc("ferry-copy.txt", "Island ferries axed at night\n\nBy Staff\n\nMarch 4, 2024\n\n" + body(FERRY)),
+        doc("mine.txt", agency("Mine evacuated as dam cracks", "Reuters", "March 1, 2024", MINE)),
+        doc("mine-copy.txt", wrapped(MINE)),
+        doc("roundup.txt", "Weekly round-up\n\n" + body(FERRY) + "\n\n" + body(MINE)),
+    ]
+    families = scan(docs).families
+    assert len(families) == 2
+    for fam in families:
+        assert not ({"ferry.txt", "mine.txt"} <= set(fam.members))
+    members = {m for f in families for m in f.members}
+    assert {"ferry.txt", "ferry-copy.txt", "mine.txt", "mine-copy.txt"} <= members
+
+
+def test_excerpts_of_different_parts_stay_in_one_family():
+    docs = [
+        doc("origin.txt", agency("Night ferries to stop", "Nordic Press Agency", "March 3, 2024", FERRY)),
+        doc("first-half.txt", "Ferries: the first part\n\n" + body(FERRY[:4])),
+        doc("second-half.txt", "Ferries: the rest\n\n" + body(FERRY[4:])),
+        doc("wrapped.txt", wrapped(FERRY)),
+    ]
+    [fam] = scan(docs).families
+    assert set(fam.members) == {"origin.txt", "first-half.txt", "second-half.txt", "wrapped.txt"}
+    assert fam.origin == "origin.txt"
+    parents = {e.child: (e.parent, e.relation) for e in fam.tree}
+    assert parents["first-half.txt"][1] == "excerpt"
+    assert parents["second-half.txt"][1] == "excerpt"
+    assert parents["first-half.txt"][0] in {"origin.txt", "wrapped.txt"}
+
+
+def test_origin_prefers_earliest_dated_agency_copy_over_longer_reprint():
+    reprint = ("Ferries to stop at night\n\nBy Coastal Times staff\n\nMarch 5, 2024\n\n" + body(FERRY)
+               + "\n\nSubscribe to our newsletter for daily updates.\n\nCoastal Times is an independent local paper"
+               " founded in 1921 and owned by a foundation of its readers.")
+    docs = [doc("reprint.txt", reprint),
+            doc("origin.txt", agency("Night ferries to stop", "Nordic Press Agency", "March 3, 2024", FERRY,
+                                     url="https://news.example.org/ferries"))]
+    [fam] = scan(docs).families
+    assert fam.origin == "origin.txt"
+    text = " ".join(fam.reasons)
+    assert "earliest date (2024-03-03)" in text and "Nordic Press Agency" in text
+    assert "https://news.example.org/ferries" in text
+
+
+def test_without_metadata_the_fuller_text_is_the_origin():
+    docs = [doc("part.txt", body(FERRY[:5])), doc("whole.txt", body(FERRY))]
+    [fam] = scan(docs).families
+    assert fam.origin == "whole.txt"
+    assert any("containment" in r for r in fam.reasons)
+    assert [(e.child, e.parent, e.relation) for e in fam.tree] == [("part.txt", "whole.txt", "excerpt")]
+
+
+def test_single_shared_quote_does_not_make_a_family():
+    other = ("Councillors met on Wednesday to discuss the budget for harbour repairs. " * 3
+             + FERRY[2] + " The meeting ended without a vote, and a decision is expected in May after an audit of costs.")
+    docs = [doc("ferry.txt", agency("Night ferries to stop", "AFP", "March 3, 2024", FERRY)),
+            doc("council.txt", other)]
+    assert scan(docs).families == []
