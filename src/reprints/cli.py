@@ -24,11 +24,11 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-_err = Console(stderr=True, highlight=False)
 
 
 def _fail(message: str, code: int = 2) -> None:
-    _err.print(f"reprints: error: {message}", markup=False)
+    """One line on stderr, no traceback, non-zero exit."""
+    print(f"reprints: error: {message}", file=sys.stderr)
     raise typer.Exit(code)
 
 
@@ -129,7 +129,7 @@ def scan_cmd(
         console.print(f"Wrote {output / 'pairs.jsonl'} and {output / 'families.jsonl'}")
     elif problems:
         for p in problems:
-            _err.print(str(p), markup=False)
+            print(f"reprints: skipped {p}", file=sys.stderr)
 
 
 def _one(path: Path) -> Document:

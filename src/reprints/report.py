@@ -78,7 +78,7 @@ def print_summary(result: ScanResult, console: Console, max_families: int = 20, 
     if result.problems:
         console.print(f"[red]Skipped {len(result.problems)} item(s):[/red]")
         for p in result.problems[:max_problems]:
-            console.print(f"  {p}", markup=False, highlight=False)
+            console.print(f"  {p}", markup=False, highlight=False, soft_wrap=True)
         if len(result.problems) > max_problems:
             console.print(f"  ... and {len(result.problems) - max_problems} more")
     if not result.families:
@@ -140,4 +140,4 @@ def print_comparison(a: Document, b: Document, rel: Relation, console: Console, 
             snippet = " ".join(doc.text[s:e].split())
             if len(snippet) > 160:
                 snippet = snippet[:157] + "..."
-            console.print(f"  [{kind}] {snippet}", markup=False, highlight=False)
+            console.print(f"  [{kind}] {snippet}", markup=False, highlight=False, soft_wrap=True)

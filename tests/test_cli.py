@@ -1,0 +1,126 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from _paths import SEED_ORIGIN, SEED_WRAPPED, seeds
+from _stories import FERRY, MINE, agency, body, wrapped
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "reprints", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=300)
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    root = tmp_path / "corpus"
+    (root / "wire").mkdir(parents=True)
+    (root / "wire" / "ferry.txt").write_text(agency("Night ferries to stop", "AFP", "March 3, 2024", FERRY))
+    (root / "ferry-wrapped.txt").write_text(wrapped(FERRY))
+    (root / "mine.md").write_text("# Mine evacuated\n\n" + body(MINE))
+    (root / "feed.jsonl").write_text(
+        json.dumps({"id": "feed-1", "text": body(MINE[:4]), "title": "Dam cracks", "date": "2024-03-02"}) + "\n"
+        + "{broken json\n"
+    )
+    (root / "empty.txt").write_text("")
+    return root
+
+
+def test_scan_writes_pairs_and_families(corpus: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    res = run("scan", str(corpus), "-o", str(out))
+    assert res.returncode == 0, res.stderr
+    pairs = [json.loads(line) for line in (out / "pairs.jsonl").read_text().splitlines()]
+    families = [json.loads(line) for line in (out / "families.jsonl").read_text().splitlines()]
+    by_pair = {(p["a"], p["b"]): p for p in pairs}
+    assert by_pair[("ferry-wrapped.txt", "wire/ferry.txt")]["relation"] == "reformatted"
+    assert by_pair[("mine.md", "feed-1")]["relation"] == "excerpt"
+    for p in pairs:
+        assert set(p) >= {"a", "b", "relation", "score", "passages"}
+        for q in p["passages"]:
+            assert set(q) == {"a_start", "a_end", "b_start", "b_end", "kind"}
+    assert {tuple(f["members"]) for f in families} == {("ferry-wrapped.txt", "wire/ferry.txt"), ("feed-1", "mine.md")}
+    for f in families:
+        assert set(f) == {"family", "origin", "reasons", "members", "tree"}
+    # the bad items are reported with their place and counted, the rest went on
+    assert "feed.jsonl:2" in res.stdout and "empty.txt" in res.stdout
+    assert "2 skipped" in res.stdout
+
+
+def test_offsets_in_pairs_slice_the_original_files(corpus: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    assert run("scan", str(corpus), "-o", str(out), "--quiet").returncode == 0
+    pair = next(json.loads(x) for x in (out / "pairs.jsonl").read_text().splitlines() if "ferry" in x)
+    a = (corpus / pair["a"]).read_text()
+    b = (corpus / pair["b"]).read_text()
+    for q in pair["passages"]:
+        assert a[q["a_start"] : q["a_end"]].split() == b[q["b_start"] : q["b_end"]].split()
+
+
+def test_quiet_and_piped_output(corpus: Path, tmp_path: Path):
+    res = run("scan", str(corpus), "-o", str(tmp_path / "o"), "--quiet")
+    assert res.returncode == 0
+    assert res.stdout == ""
+    assert "feed.jsonl:2" in res.stderr  # skipped items still reported, on stderr
+    piped = run("scan", str(corpus), "-o", str(tmp_path / "p"))
+    assert "\r" not in piped.stdout and "━" not in piped.stdout.split("Families")[0]
+
+
+def test_parquet_output(corpus: Path, tmp_path: Path):
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "out"
+    assert run("scan", str(corpus), "-o", str(out), "--parquet", "-q").returncode == 0
+    assert pq.read_table(out / "families.parquet").num_rows == 2
+
+
+def test_missing_path_is_one_line_error(tmp_path: Path):
+    res = run("scan", str(tmp_path / "nope"), "-o", str(tmp_path / "out"))
+    assert res.returncode == 2
+    assert res.stderr.strip().count("\n") == 0 and "nope" in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_unwritable_output_is_one_line_error(corpus: Path, tmp_path: Path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    res = run("scan", str(corpus), "-o", str(blocker / "out"))
+    assert res.returncode == 2
+    assert "Traceback" not in res.stderr and res.stderr.strip().count("\n") == 0
+    assert "cannot write" in res.stderr
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write to read-only folders")
+def test_read_only_output_folder(corpus: Path, tmp_path: Path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    res = run("scan", str(corpus), "-o", str(ro))
+    assert res.returncode == 2 and "cannot write" in res.stderr
+
+
+def test_compare_marks_passages_and_differences():
+    s = seeds()
+    res = run("compare", str(s / SEED_ORIGIN), str(s / SEED_WRAPPED), "--width", "160")
+    assert res.returncode == 0, res.stderr
+    assert "reformatted" in res.stdout
+    assert f"Only in {SEED_ORIGIN}" in res.stdout and "[header:byline] By AFP" in res.stdout
+    assert "[credit] Russia's Foreign Minister Sergei Lavrov. MFA Russia" in res.stdout
+    assert f"Only in {SEED_WRAPPED}" in res.stdout and "[url] https://www.themoscowtimes.com/author/afp" in res.stdout
+
+
+def test_compare_missing_file(tmp_path: Path):
+    res = run("compare", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"))
+    assert res.returncode == 2 and "no such file" in res.stderr and "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize("cmd", [[], ["scan"], ["compare"]])
+def test_help_is_useful(cmd):
+    res = run(*cmd, "--help")
+    assert res.returncode == 0
+    assert "Usage" in res.stdout
+    if cmd == ["scan"]:
+        assert "pairs.jsonl" in res.stdout and "--quiet" in res.stdout
