@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reprints.normalize import NormText, tokens
+from reprints.normalize import NormText, words
 
-__all__ = ["AlignParams", "Passage", "Alignment", "TokenizedText", "tokenize", "align", "gaps"]
+__all__ = ["AlignParams", "Passage", "Alignment", "TokenizedText", "tokenize", "tokenize_many", "align", "gaps"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,13 +94,22 @@ def tokenize(norm: NormText) -> TokenizedText:
     >>> tokenize(normalize_text("One two.\\n\\nThree")).para.tolist()
     [0, 0, 1]
     """
-    toks = tokens(norm.text)
-    ids = np.fromiter((hash(t) for t, _, _ in toks), dtype=np.int64, count=len(toks))
-    starts = np.fromiter((s for _, s, _ in toks), dtype=np.int64, count=len(toks))
-    ends = np.fromiter((e for _, _, e in toks), dtype=np.int64, count=len(toks))
-    pstarts = np.asarray([p[0] for p in norm.paragraphs] or [0], dtype=np.int64)
-    para = np.searchsorted(pstarts, starts, side="right") - 1
-    return TokenizedText(norm, ids, starts, ends, para)
+    return tokenize_many([norm])[0]
+
+
+def tokenize_many(norms: list[NormText]) -> list[TokenizedText]:
+    """:func:`tokenize` for a batch at once (the tokenizer is vectorised per batch)."""
+    w = words([n.text for n in norms])
+    bounds = np.searchsorted(w.owner, np.arange(len(norms) + 1))
+    ids = w.hashes.view(np.int64)
+    out = []
+    for k, norm in enumerate(norms):
+        lo, hi = bounds[k], bounds[k + 1]
+        starts = w.starts[lo:hi]
+        pstarts = np.asarray([p[0] for p in norm.paragraphs] or [0], dtype=np.int64)
+        para = np.searchsorted(pstarts, starts, side="right") - 1
+        out.append(TokenizedText(norm, ids[lo:hi], starts, w.ends[lo:hi], para))
+    return out
 
 
 def _ngram_keys(ids: np.ndarray, n: int) -> np.ndarray:
@@ -191,11 +200,11 @@ def _split_by_paragraph(ch: list[list[int]], ta: TokenizedText, tb: TokenizedTex
     """Cut a passage where either side starts a new paragraph."""
     pieces: list[list[int]] = []
     for a0, a1, b0, b1 in ch:
+        change = (np.diff(ta.para[a0:a1]) != 0) | (np.diff(tb.para[b0 : b0 + a1 - a0]) != 0)
         start = a0
-        for k in range(a0 + 1, a1):
-            if ta.para[k] != ta.para[k - 1] or tb.para[b0 + k - a0] != tb.para[b0 + k - a0 - 1]:
-                pieces.append([start, k, b0 + start - a0, b0 + k - a0])
-                start = k
+        for k in (np.flatnonzero(change) + a0 + 1).tolist():
+            pieces.append([start, k, b0 + start - a0, b0 + k - a0])
+            start = k
         pieces.append([start, a1, b0 + start - a0, b1])
     groups: list[list[list[int]]] = []
     for p in pieces:

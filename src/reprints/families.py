@@ -190,13 +190,17 @@ def build_families(
     for r in linked:
         graph.add_edge(r.a, r.b, weight=max(r.score, 0.05))
     rel = {frozenset((r.a, r.b)): r for r in linked}
+    groups = [g for g in _cohesive_groups(graph) if len(g) > 1]
+    group_of = {m: k for k, g in enumerate(groups) for m in g}
+    inside: list[list[Relation]] = [[] for _ in groups]
+    for r in linked:
+        k = group_of.get(r.a)
+        if k is not None and group_of.get(r.b) == k:
+            inside[k].append(r)
     found = []
-    for group in _cohesive_groups(graph):
-        if len(group) < 2:
-            continue
+    for group, rels in zip(groups, inside):
         members = sorted(group)
-        inside = [r for r in linked if r.a in group and r.b in group]
-        origin, reasons = choose_origin(members, meta, inside, words)
+        origin, reasons = choose_origin(members, meta, rels, words)
         found.append((origin, reasons, members, _tree(origin, members, rel)))
     found.sort(key=lambda f: (-len(f[2]), f[0]))
     return [

@@ -12,12 +12,16 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+
+from reprints._hashing import mix, segment_poly
 
 if TYPE_CHECKING:
     from reprints.load import Document
 
-__all__ = ["NormText", "normalize", "normalize_text", "fold", "sentences", "tokens"]
+__all__ = ["NormText", "Words", "normalize", "normalize_text", "fold", "sentences", "tokens", "words"]
 
 # One-for-one character folding: typographic quotes, dashes and odd spaces.
 _FOLD = str.maketrans(
@@ -51,7 +55,7 @@ _CREDIT_LINE = re.compile(
     re.I,
 )
 _TERMINAL = ('.', '!', '?', '"', "'", ':', ')', ';')
-_WORD = re.compile(r"\w+(?:-+\w+)*")
+_WORD = re.compile(r"\w+")
 _SENT_END = re.compile(r"[.!?]+[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9])")
 _ABBREV = frozenset(
     "mr mrs ms dr prof st jr sr gen col lt sgt rep sen gov pres no vs etc inc ltd co corp "
@@ -108,9 +112,16 @@ def fold(text: str) -> str:
     return text.translate(_FOLD)
 
 
+_CREDIT_HINTS = ("(", "/", ":", "Getty", "Shutterstock", "AP Photo")
+
+
 def _line_kind(line: str) -> str | None:
-    """Why a stripped line is boilerplate, or None when it is story text."""
-    if _URL_LINE.match(line):
+    """Why a stripped line is boilerplate, or None when it is story text.
+
+    Cheap character tests run first: this is called for every line of every
+    document, and most lines are story text.
+    """
+    if line[0] in "hHwW<[" and _URL_LINE.match(line):
         return "url"
     if len(line) > 220:
         return None
@@ -118,7 +129,7 @@ def _line_kind(line: str) -> str | None:
         return "link"
     if _PROMO_LINE.match(line):
         return "promo"
-    if _CREDIT_LINE.search(line):
+    if any(h in line for h in _CREDIT_HINTS) and _CREDIT_LINE.search(line):
         return "credit"
     return None
 
@@ -143,22 +154,21 @@ def normalize_text(text: str, header: tuple[tuple[int, int, str], ...] = ()) -> 
     pos = 0
     h = 0
     for raw in folded.split("\n"):
-        start, end = pos, pos + len(raw)
-        pos = end + 1
+        start = pos
+        pos += len(raw) + 1
         stripped = raw.strip()
         if not stripped:
             if blocks[-1]:
                 blocks.append([])
             continue
-        lead = start + (len(raw) - len(raw.lstrip()))
-        while h < len(hdr) and hdr[h][1] <= start:
-            h += 1
-        if h < len(hdr) and hdr[h][0] < end and hdr[h][1] > start:
-            removed.append((lead, lead + len(stripped), f"header:{hdr[h][2]}"))
-            if blocks[-1]:
-                blocks.append([])
-            continue
-        kind = _line_kind(stripped)
+        lead = start if raw[0] == stripped[0] else start + raw.index(stripped[0])
+        kind = None
+        if hdr:
+            while h < len(hdr) and hdr[h][1] <= start:
+                h += 1
+            if h < len(hdr) and hdr[h][0] < pos - 1 and hdr[h][1] > start:
+                kind = f"header:{hdr[h][2]}"
+        kind = kind or _line_kind(stripped)
         if kind:
             removed.append((lead, lead + len(stripped), kind))
             if blocks[-1]:
@@ -189,10 +199,12 @@ def normalize_text(text: str, header: tuple[tuple[int, int, str], ...] = ()) -> 
                     n += 1
                     para_start = n
                 elif prev.endswith("-") and len(prev) > 1 and prev[-2].isalpha() and line[:1].isalpha():
-                    # de-hyphenate: drop the line-final hyphen; tokens ignore hyphens anyway
-                    out[-1] = out[-1][:-1]
-                    seg_len[-1] -= 1
-                    n -= 1
+                    # a word broken at the line end: "negoti-/ations" -> "negotiations",
+                    # but a compound keeps its hyphen: "ex-/Soviet" -> "ex-Soviet"
+                    if line[0].islower():
+                        out[-1] = out[-1][:-1]
+                        seg_len[-1] -= 1
+                        n -= 1
                 else:
                     out.append(" ")
                     n += 1
@@ -228,15 +240,13 @@ def normalize(doc: Document) -> NormText:
 
 
 def tokens(text: str) -> list[tuple[str, int, int]]:
-    """Word tokens of ``text`` as ``(token, start, end)``; lowercased, hyphens dropped.
-
-    Hyphens are dropped so that a word split across a line break and the
-    same word written whole compare equal ("negoti-ations" / "negotiations").
+    """Word tokens of ``text`` as lowercased ``(token, start, end)``; a readable
+    twin of :func:`words` for display and tests.
 
     >>> tokens("Well-known U.S. firm")
-    [('wellknown', 0, 10), ('u', 11, 12), ('s', 13, 14), ('firm', 16, 20)]
+    [('well', 0, 4), ('known', 5, 10), ('u', 11, 12), ('s', 13, 14), ('firm', 16, 20)]
     """
-    return [(m.group().lower().replace("-", ""), m.start(), m.end()) for m in _WORD.finditer(text)]
+    return [(m.group().lower(), m.start(), m.end()) for m in _WORD.finditer(text)]
 
 
 def sentences(norm: NormText) -> list[tuple[int, int]]:
@@ -261,3 +271,59 @@ def sentences(norm: NormText) -> list[tuple[int, int]]:
         if start < p1:
             spans.append((start, p1))
     return spans
+
+
+# Byte classes of the vectorised tokenizer: ASCII letters, digits and "_" are word
+# bytes, and so is every byte >= 0x80 (parts of non-ASCII letters); the hash of
+# a byte ignores ASCII case.
+_IS_WORD = np.zeros(256, dtype=bool)
+for _c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_":
+    _IS_WORD[_c] = True
+_IS_WORD[0x80:] = True
+_LOWER = np.arange(256, dtype=np.uint64)
+_LOWER[ord("A") : ord("Z") + 1] += 32
+_BYTE_VAL = np.where(_IS_WORD, _LOWER * np.uint64(0x100000001B3) + np.uint64(0x9E37), 0).astype(np.uint64)
+_P = np.uint64(0x20000000367)  # odd: invertible modulo 2**64
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """The words of a batch of texts: a stable 64-bit hash per word (case
+    ignored), the text each belongs to, and its character span there."""
+
+    hashes: np.ndarray
+    owner: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+
+def words(texts: Sequence[str]) -> Words:
+    """Tokenize a batch of texts at once, the same way as :func:`tokens`.
+
+    Vectorised over all bytes of the batch with NumPy: several times faster
+    than a regex and a dict lookup per word, which matters at 100,000 documents.
+
+    >>> w = words(["Well-known U.S. firm", "WELL known"])
+    >>> w.owner.tolist(), w.starts.tolist(), w.ends.tolist()
+    ([0, 0, 0, 0, 0, 1, 1], [0, 5, 11, 13, 16, 0, 5], [4, 10, 12, 14, 20, 4, 10])
+    >>> bool(w.hashes[0] == w.hashes[5])
+    True
+    """
+    texts = [t if t.isascii() else (lo if len(lo := t.lower()) == len(t) else t) for t in texts]
+    joined = "\n".join(texts)
+    raw = joined.encode("utf-8", "surrogatepass")
+    b = np.frombuffer(raw, dtype=np.uint8)
+    edges = np.diff(np.concatenate([[False], _IS_WORD[b], [False]]).view(np.int8))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    hashes = mix(segment_poly(_BYTE_VAL[b], starts, ends, _P) ^ (ends - starts).astype(np.uint64))
+    if len(raw) != len(joined):  # non-ASCII: byte offsets -> character offsets
+        cidx = np.cumsum((b & 0xC0) != 0x80) - 1
+        starts, ends = cidx[starts], cidx[ends - 1] + 1
+    lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
+    doc_start = np.cumsum(lengths) - lengths
+    owner = np.searchsorted(doc_start, starts, side="right") - 1
+    return Words(hashes, owner, starts - doc_start[owner], ends - doc_start[owner])

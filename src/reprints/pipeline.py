@@ -13,7 +13,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from reprints.align import Alignment, AlignParams, Passage, TokenizedText, align, gaps, tokenize
+from reprints.align import Alignment, AlignParams, Passage, TokenizedText, align, gaps, tokenize, tokenize_many
 from reprints.candidates import LSHParams, candidate_pairs
 from reprints.families import Family, build_families
 from reprints.load import Document, LoadProblem
@@ -60,23 +60,27 @@ def _flat(text: str) -> str:
 
 
 class _Tokens:
-    """Tokenized bodies, computed on first use and kept for the most recent documents."""
+    """Tokenized bodies, made in batches on demand and kept for recent documents."""
 
-    def __init__(self, docs: Sequence[Document], size: int = 4096) -> None:
+    def __init__(self, docs: Sequence[Document], size: int = 8192) -> None:
         self.docs = docs
         self.size = size
         self.cache: OrderedDict[int, TokenizedText] = OrderedDict()
 
-    def __getitem__(self, i: int) -> TokenizedText:
-        hit = self.cache.get(i)
-        if hit is not None:
-            self.cache.move_to_end(i)
-            return hit
-        value = tokenize(normalize(self.docs[i]))
-        self.cache[i] = value
-        if len(self.cache) > self.size:
+    def need(self, indices: Iterable[int]) -> None:
+        """Tokenize the listed documents not yet cached, as one batch."""
+        missing = [i for i in dict.fromkeys(indices) if i not in self.cache]
+        if missing:
+            for i, t in zip(missing, tokenize_many([normalize(self.docs[i]) for i in missing])):
+                self.cache[i] = t
+        while len(self.cache) > self.size:
             self.cache.popitem(last=False)
-        return value
+
+    def __getitem__(self, i: int) -> TokenizedText:
+        if i not in self.cache:
+            self.need([i])
+        self.cache.move_to_end(i)
+        return self.cache[i]
 
 
 def _relate(da: Document, db: Document, ta: TokenizedText, tb: TokenizedText, same_body: bool,
@@ -166,13 +170,14 @@ def scan(
     t2 = time.perf_counter()
     toks = _Tokens(docs)
     relations: list[Relation] = []
-    order = np.lexsort((pairs[:, 1], pairs[:, 0])) if len(pairs) else []
-    for k, idx in enumerate(order):
-        i, j = int(pairs[idx, 0]), int(pairs[idx, 1])
+    todo = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))].tolist() if len(pairs) else []
+    for k, (i, j) in enumerate(todo):
+        if k % 512 == 0:
+            toks.need(x for pair in todo[k : k + 512] for x in pair)
         same = bool(sk.body_hash[i] == sk.body_hash[j]) and bool(sk.n_shingles[i] > 0)
         relations.append(_relate(docs[i], docs[j], toks[i], toks[j], same, params))
-        if progress and (k % 256 == 0 or k == len(order) - 1):
-            progress("align", k + 1, len(order))
+        if progress and (k % 256 == 0 or k == len(todo) - 1):
+            progress("align", k + 1, len(todo))
     t3 = time.perf_counter()
     meta = {d.id: d.meta for d in docs}
     words = {r.a: r.alignment.a_words for r in relations} | {r.b: r.alignment.b_words for r in relations}
