@@ -2,15 +2,15 @@
 
 The public API is small: load a corpus, scan it, compare two documents.
 
->>> from reprints import load, scan
->>> result = scan(load("examples/corpus").documents)  # doctest: +SKIP
+>>> from reprints import load_corpus, scan
+>>> result = scan(load_corpus("examples/corpus").documents)  # doctest: +SKIP
 >>> [f.origin for f in result.families]  # doctest: +SKIP
 """
 
 __version__ = "0.1.0"
 
 from reprints.families import Family, TreeEdge
-from reprints.load import Corpus, Document, LoadProblem, document_from_text, iter_load, load
+from reprints.load import Corpus, Document, LoadProblem, document_from_text, iter_load, load_corpus
 from reprints.pipeline import ScanParams, ScanResult, compare_documents, scan
 from reprints.relate import Relation
 
@@ -26,6 +26,6 @@ __all__ = [
     "compare_documents",
     "document_from_text",
     "iter_load",
-    "load",
+    "load_corpus",
     "scan",
 ]

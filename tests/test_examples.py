@@ -1,0 +1,105 @@
+"""The bundled example corpus: scan must find exactly the families written beside it."""
+
+import json
+import shutil
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from _paths import EXAMPLES, SEED_ORIGIN, SEED_REWRITE, SEED_WRAPPED, seeds
+
+from reprints import load_corpus, scan
+
+
+def _truth():
+    families, origins, relations = defaultdict(set), {}, {}
+    for line in (EXAMPLES / "truth.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if "id" in row:
+            families[row["family"]].add(row["id"])
+        elif "origin" in row:
+            origins[row["family"]] = row["origin"]
+        else:
+            relations[frozenset((row["a"], row["b"]))] = row["relation"]
+    return families, origins, relations
+
+
+@pytest.fixture(scope="module")
+def example_scan():
+    corpus = load_corpus(EXAMPLES / "corpus")
+    return corpus, scan(corpus.documents, problems=corpus.problems)
+
+
+def test_corpus_is_big_enough_and_loads_cleanly(example_scan):
+    corpus, _ = example_scan
+    families, _, _ = _truth()
+    assert len(corpus.documents) >= 30
+    assert corpus.problems == []
+    assert {d.id for d in corpus.documents} == set().union(*families.values())
+    assert sum(len(m) > 1 for m in families.values()) >= 5
+
+
+def test_scan_finds_exactly_the_expected_families(example_scan):
+    _, result = example_scan
+    families, _, _ = _truth()
+    expected = {frozenset(m) for m in families.values() if len(m) > 1}
+    found = {frozenset(f.members) for f in result.families}
+    assert found == expected
+
+
+def test_origins_match(example_scan):
+    _, result = example_scan
+    families, origins, _ = _truth()
+    by_members = {frozenset(f.members): f.origin for f in result.families}
+    for label, origin in origins.items():
+        assert by_members[frozenset(families[label])] == origin, label
+
+
+def test_pair_relations_match(example_scan):
+    _, result = example_scan
+    _, _, relations = _truth()
+    found = {frozenset((r.a, r.b)): r for r in result.related}
+    for pair, relation in relations.items():
+        assert pair in found, sorted(pair)
+        assert found[pair].relation == relation, (sorted(pair), found[pair].relation)
+        if relation == "excerpt":
+            # the excerpt is on the b side
+            a, b = found[pair].a, found[pair].b
+            assert found[pair].evidence.b_in_a >= found[pair].evidence.a_in_b, (a, b)
+
+
+def test_seeds_mixed_into_the_corpus_keep_their_family_to_themselves(tmp_path: Path):
+    src = seeds()
+    root = tmp_path / "mixed"
+    shutil.copytree(EXAMPLES / "corpus", root)
+    for name in (SEED_ORIGIN, SEED_WRAPPED, SEED_REWRITE):
+        shutil.copy(src / name, root / name)
+    corpus = load_corpus(root)
+    result = scan(corpus.documents)
+    seed_fams = [f for f in result.families if SEED_ORIGIN in f.members]
+    assert len(seed_fams) == 1
+    fam = seed_fams[0]
+    assert set(fam.members) <= {SEED_ORIGIN, SEED_WRAPPED, SEED_REWRITE}
+    assert SEED_WRAPPED in fam.members
+    assert fam.origin == SEED_ORIGIN
+    # and the example families are unchanged by the seeds
+    families, _, _ = _truth()
+    expected = {frozenset(m) for m in families.values() if len(m) > 1}
+    others = {frozenset(f.members) for f in result.families if f is not fam}
+    assert others == expected
+
+
+def test_seed_acceptance_case():
+    result = scan(load_corpus(seeds()).documents)
+    [fam] = [f for f in result.families if SEED_ORIGIN in f.members]
+    assert fam.origin == SEED_ORIGIN
+    why = " ".join(fam.reasons)
+    assert "By AFP" in why and "2021-12-22" in why and "https://www.themoscowtimes.com/2021/12/22/" in why
+    rel = next(r for r in result.related if {r.a, r.b} == {SEED_ORIGIN, SEED_WRAPPED})
+    assert rel.relation == "reformatted"
+    assert rel.evidence.a_in_b == 1.0 and rel.evidence.b_in_a == 1.0
+    origin_only = {k for _, _, k in (rel.a_only if rel.a == SEED_ORIGIN else rel.b_only)}
+    wrapped_only = [k for _, _, k in (rel.b_only if rel.a == SEED_ORIGIN else rel.a_only)]
+    assert {"header:title", "header:byline", "header:date", "header:url", "credit"} <= origin_only
+    assert "text" not in origin_only and "text" not in wrapped_only
+    assert wrapped_only.count("url") == 2
