@@ -67,3 +67,12 @@ def test_single_shared_quote_does_not_make_a_family():
     docs = [doc("ferry.txt", agency("Night ferries to stop", "AFP", "March 3, 2024", FERRY)),
             doc("council.txt", other)]
     assert scan(docs).families == []
+
+
+def test_a_crowd_of_copies_is_one_family():
+    # more copies than one LSH bucket links pairwise, so the graph is not a clique
+    docs = [doc(f"copy-{k:03d}.txt", f"Copy {k}\n\n" + body(FERRY)) for k in range(150)]
+    [fam] = scan(docs).families
+    assert len(fam.members) == 150
+    assert len(fam.tree) == 149
+    assert {e.relation for e in fam.tree} == {"reformatted"}

@@ -1,15 +1,16 @@
 """Families: group related versions into stories, name the origin, build the tree.
 
 Connected components alone chain: a round-up that reprints two whole stories
-links both stories' versions together. So each component of four or more
-versions is checked for cohesion with Louvain community detection (modularity
-on the relation scores): a near-clique of reprints stays whole, a star of
-excerpts around one text stays whole, two dense groups joined through one
-version are cut apart.
+links both stories' versions together. So each component is checked for
+cohesion first: a version whose removal leaves two or more groups that each
+hold several versions is a bridge, and is cut loose from all but the group it
+is most related to. A near-clique of reprints, a crowd of duplicates and a star
+of excerpts around one text have no such bridge and stay whole.
 """
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from datetime import date
 from typing import Mapping, Sequence
@@ -130,47 +131,69 @@ def choose_origin(
     return best[2], reasons
 
 
-def _tree(origin: str, members: Sequence[str], rel: Mapping[frozenset, Relation]) -> tuple[TreeEdge, ...]:
+def _tree(origin: str, members: Sequence[str], rels: Sequence[Relation]) -> tuple[TreeEdge, ...]:
     """Maximum spanning tree grown from the origin (Prim), parents before children.
 
     An edge is weighed by its relation score; taking a fuller text as the child
     of its own excerpt is penalised, since excerpts are cut from fuller texts.
+    Ties go to the smaller ids, so the tree is deterministic.
     """
+    adjacent: dict[str, list[tuple[str, Relation]]] = {m: [] for m in members}
+    for r in rels:
+        adjacent[r.a].append((r.b, r))
+        adjacent[r.b].append((r.a, r))
     placed = {origin}
-    edges: list[TreeEdge] = []
-    rest = set(members) - placed
-    while rest:
-        best = None
-        for u in sorted(rest):
-            for p in sorted(placed):
-                r = rel.get(frozenset((u, p)))
-                if r is None:
-                    continue
+    heap: list[tuple[float, str, str, str]] = []
+
+    def offer(p: str) -> None:
+        for u, r in adjacent[p]:
+            if u not in placed:
                 w = r.score - (0.5 if r.relation == "excerpt" and r.a == u else 0.0)
-                if best is None or w > best[0]:
-                    best = (w, u, p, r.relation)
-        if best is None:  # not linked to the placed part (cannot happen within a family)
-            u = sorted(rest)[0]
-            best = (0.0, u, origin, "unrelated")
-        _, u, p, relation = best
-        edges.append(TreeEdge(u, p, relation))
+                heapq.heappush(heap, (-w, u, p, r.relation))
+
+    offer(origin)
+    edges: list[TreeEdge] = []
+    while heap:
+        _, u, p, relation = heapq.heappop(heap)
+        if u in placed:
+            continue
         placed.add(u)
-        rest.discard(u)
+        edges.append(TreeEdge(u, p, relation))
+        offer(u)
     return tuple(edges)
 
 
-def _cohesive_groups(graph: nx.Graph) -> list[set[str]]:
-    """Split each connected component into cohesive groups (see module docstring)."""
-    groups: list[set[str]] = []
-    for comp in nx.connected_components(graph):
-        n = len(comp)
-        sub = graph.subgraph(comp)
-        if n < 4 or sub.number_of_edges() == n * (n - 1) // 2:
-            groups.append(set(comp))
-            continue
-        parts = nx.community.louvain_communities(sub, weight="weight", seed=0)
-        groups.extend(set(p) for p in parts)
-    return groups
+def _cut_bridges(graph: nx.Graph) -> nx.Graph:
+    """Detach versions that hold two otherwise separate families together.
+
+    A version is a bridge when taking it out splits its component into two or
+    more parts of at least two versions each: two stories confirmed on their
+    own, joined only through it (a round-up reprinting both, say). It stays with
+    the part it is most strongly related to. A lone excerpt hanging off a text is
+    not a part of two, so an origin with excerpts of different paragraphs stays
+    whole; a crowd of copies (a ring of duplicates) has no such bridge at all.
+    """
+    graph = graph.copy()
+    changed = True
+    while changed:
+        changed = False
+        for comp in list(nx.connected_components(graph)):
+            if len(comp) < 5:
+                continue
+            sub = graph.subgraph(comp)
+            for x in sorted(nx.articulation_points(sub)):
+                rest = sub.subgraph(comp - {x})
+                parts = [p for p in nx.connected_components(rest) if len(p) >= 2]
+                if len(parts) < 2:
+                    continue
+                strength = [(sum(sub[x][y]["weight"] for y in p if y in sub[x]), len(p), min(p)) for p in parts]
+                keep = parts[max(range(len(parts)), key=lambda k: (strength[k][0], strength[k][1], strength[k][2]))]
+                graph.remove_edges_from([(x, y) for y in list(graph[x]) if y not in keep])
+                changed = True
+                break
+            if changed:
+                break
+    return graph
 
 
 def build_families(
@@ -189,8 +212,7 @@ def build_families(
     graph = nx.Graph()
     for r in linked:
         graph.add_edge(r.a, r.b, weight=max(r.score, 0.05))
-    rel = {frozenset((r.a, r.b)): r for r in linked}
-    groups = [g for g in _cohesive_groups(graph) if len(g) > 1]
+    groups = [g for g in nx.connected_components(_cut_bridges(graph)) if len(g) > 1]
     group_of = {m: k for k, g in enumerate(groups) for m in g}
     inside: list[list[Relation]] = [[] for _ in groups]
     for r in linked:
@@ -201,7 +223,7 @@ def build_families(
     for group, rels in zip(groups, inside):
         members = sorted(group)
         origin, reasons = choose_origin(members, meta, rels, words)
-        found.append((origin, reasons, members, _tree(origin, members, rel)))
+        found.append((origin, reasons, members, _tree(origin, members, rels)))
     found.sort(key=lambda f: (-len(f[2]), f[0]))
     return [
         Family(f"F{k:04d}", origin, reasons, tuple(members), tree)
