@@ -36,11 +36,19 @@ def test_mass_duplicates_do_not_blow_up_the_pair_count():
     text = " ".join(f"w{i}" for i in range(300))
     sk = sketch_texts([text] * 500)
     pairs = candidate_pairs(sk, LSHParams(max_bucket=10))
-    assert len(pairs) <= 500 * 10
-    # still connected: every copy is paired with another
-    assert len(np.unique(pairs)) == 500
+    # each copy is paired with the first one only
+    assert len(pairs) == 499
+    assert set(pairs[:, 0].tolist()) == {0}
 
 
 def test_empty_documents_are_never_candidates():
     sk = sketch_texts(["", "", "some words here to make a shingle or two"])
     assert candidate_pairs(sk).tolist() == []
+
+
+def test_near_copies_in_a_big_bucket_are_capped():
+    base = [f"w{i}" for i in range(300)]
+    texts = [" ".join(base + [f"tail{k}"]) for k in range(200)]  # all different bodies
+    pairs = candidate_pairs(sketch_texts(texts), LSHParams(max_bucket=10))
+    assert 0 < len(pairs) <= 200 * 10
+    assert len(np.unique(pairs)) == 200

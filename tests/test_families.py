@@ -70,7 +70,7 @@ def test_single_shared_quote_does_not_make_a_family():
 
 
 def test_a_crowd_of_copies_is_one_family():
-    # more copies than one LSH bucket links pairwise, so the graph is not a clique
+    # copies are paired with one of them only, so the graph is a star, not a clique
     docs = [doc(f"copy-{k:03d}.txt", f"Copy {k}\n\n" + body(FERRY)) for k in range(150)]
     [fam] = scan(docs).families
     assert len(fam.members) == 150

@@ -1,7 +1,8 @@
 """Candidates: which pairs of documents are worth aligning.
 
 Two sources, both vectorised with NumPy: equal body hashes (same words once
-normalized), and banded LSH over the MinHash signatures (two texts become
+normalized; each copy is paired with the first of its group only, so a
+thousand copies make 999 pairs, not half a million), and banded LSH over the MinHash signatures (two texts become
 candidates when all ``rows`` values of any one of ``bands`` bands agree). The
 band layout is chosen from a Jaccard ``threshold`` by minimising the expected
 false positive plus false negative area, as is usual for banded LSH.
@@ -115,10 +116,13 @@ def candidate_pairs(sk: Sketches, params: LSHParams = LSHParams()) -> np.ndarray
         return np.zeros((0, 2), dtype=np.int64)
     live = np.flatnonzero(sk.n_shingles > 0)
     found = []
-    # exact body hashes
+    # exact body hashes: each copy is paired with the first of its group only
     hashes = sk.body_hash[live]
     order = np.argsort(hashes, kind="stable")
-    found.append(live[_pairs_in_groups(order, hashes[order], params.max_bucket)])
+    sorted_h = hashes[order]
+    head = np.concatenate([[True], sorted_h[1:] != sorted_h[:-1]])
+    rep = order[np.maximum.accumulate(np.where(head, np.arange(len(order)), 0))]
+    star = np.stack([live[rep[~head]], live[order[~head]]], axis=1)
     # banded LSH
     bands, rows = params.layout(m)
     keys = _band_keys(sk.signatures[live], bands, rows)
@@ -127,6 +131,9 @@ def candidate_pairs(sk: Sketches, params: LSHParams = LSHParams()) -> np.ndarray
         order = np.argsort(col, kind="stable")
         found.append(live[_pairs_in_groups(order, col[order], params.max_bucket)])
     pairs = _ordered_unique(np.concatenate(found), n)
+    if len(pairs):  # same-body pairs are covered by the stars above
+        pairs = pairs[sk.body_hash[pairs[:, 0]] != sk.body_hash[pairs[:, 1]]]
+    pairs = _ordered_unique(np.concatenate([pairs, star]), n)
     if len(pairs) == 0:
         return pairs
     # verify on the full signatures: Jaccard, or containment of the smaller set
