@@ -124,3 +124,25 @@ def test_help_is_useful(cmd):
     assert "Usage" in res.stdout
     if cmd == ["scan"]:
         assert "pairs.jsonl" in res.stdout and "--quiet" in res.stdout
+
+
+def test_progress_bar_on_a_terminal(corpus: Path, tmp_path: Path):
+    import pty
+
+    master, slave = pty.openpty()
+    env = dict(os.environ, COLUMNS="100", TERM="xterm")
+    proc = subprocess.Popen([sys.executable, "-m", "reprints", "scan", str(corpus), "-o", str(tmp_path / "o")],
+                            stdout=slave, stderr=slave, env=env)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    assert proc.wait(timeout=120) == 0
+    shown = b"".join(chunks).decode("utf-8", "replace")
+    assert "align" in shown and "━" in shown  # the bar was drawn on the terminal

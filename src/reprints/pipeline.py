@@ -96,6 +96,8 @@ def _relate(da: Document, db: Document, ta: TokenizedText, tb: TokenizedText, sa
         metadata=metadata_agreement(da.meta, db.meta),
     )
     name, score, swap = classify(ev, params.relate)
+    if name != "excerpt":  # symmetric relations list the pair in id order
+        swap = da.id > db.id
     a_only = _only(ta, [(p.a_start, p.a_end) for p in al.passages])
     b_only = _only(tb, [(p.b_start, p.b_end) for p in al.passages])
     if swap:
