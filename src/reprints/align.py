@@ -180,19 +180,30 @@ def _chain(runs: list[list[int]], max_gap: int) -> list[list[list[int]]]:
 
 
 def _select(chains: list[list[list[int]]], na: int, nb: int, min_words: int) -> list[list[list[int]]]:
-    """Keep the longest non-overlapping passages (a word is aligned at most once)."""
+    """Keep the longest passages first; later ones lose the words already aligned.
+
+    A word is aligned at most once. A passage overlapping a kept one (often by
+    a seed that straddles a paragraph break) is trimmed, not thrown away.
+    """
     used_a = np.zeros(na, dtype=bool)
     used_b = np.zeros(nb, dtype=bool)
     kept = []
-    for ch in sorted(chains, key=lambda c: -sum(r[1] - r[0] for r in c)):
-        a0, a1, b0, b1 = ch[0][0], ch[-1][1], ch[0][2], ch[-1][3]
-        if sum(r[1] - r[0] for r in ch) < min_words:
+    for ch in sorted(chains, key=lambda c: (-sum(r[1] - r[0] for r in c), c[0][0], c[0][2])):
+        runs = []
+        for a0, a1, b0, b1 in ch:
+            free = ~used_a[a0:a1] & ~used_b[b0:b1]
+            if free.all():
+                runs.append([a0, a1, b0, b1])
+                continue
+            edges = np.diff(np.concatenate([[0], free.view(np.int8), [0]]))
+            for s, e in zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()):
+                runs.append([a0 + s, a0 + e, b0 + s, b0 + e])
+        if sum(r[1] - r[0] for r in runs) < min_words:
             continue
-        if used_a[a0:a1].any() or used_b[b0:b1].any():
-            continue
-        used_a[a0:a1] = True
-        used_b[b0:b1] = True
-        kept.append(ch)
+        for a0, a1, b0, b1 in runs:
+            used_a[a0:a1] = True
+            used_b[b0:b1] = True
+        kept.append(runs)
     return kept
 
 

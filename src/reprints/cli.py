@@ -86,7 +86,7 @@ def _load_all(path: Path, bar: Progress | None) -> tuple[list[Document], list[Lo
 def scan_cmd(
     path: Path = typer.Argument(..., help="Folder (walked recursively) or file: .txt .md .html .jsonl .csv .parquet."),
     output: Path = typer.Option(..., "-o", "--output", help="Folder to write pairs.jsonl and families.jsonl into."),
-    threshold: float = typer.Option(0.3, help="Jaccard similarity of word shingles that candidate search aims at."),
+    threshold: float = typer.Option(0.2, help="Jaccard similarity of word shingles that candidate search aims at."),
     num_perm: int = typer.Option(128, help="MinHash signature length (a power of two)."),
     shingle: int = typer.Option(5, help="Words per shingle."),
     parquet: bool = typer.Option(False, "--parquet", help="Also write pairs.parquet and families.parquet."),

@@ -147,6 +147,20 @@ def _sketch_all(docs: Sequence[Document], params: ScanParams, progress: Progress
     )
 
 
+def _relate_pairs(docs: Sequence[Document], todo: list[list[int]] | list[tuple[int, int]], sk: Sketches,
+                  toks: _Tokens, params: ScanParams, progress: Progress | None) -> list[Relation]:
+    """Align and relate index pairs, tokenizing the documents 512 pairs at a time."""
+    out: list[Relation] = []
+    for k, (i, j) in enumerate(todo):
+        if k % 512 == 0:
+            toks.need(x for pair in todo[k : k + 512] for x in pair)
+        same = bool(sk.body_hash[i] == sk.body_hash[j]) and bool(sk.n_shingles[i] > 0)
+        out.append(_relate(docs[i], docs[j], toks[i], toks[j], same, params))
+        if progress and (k % 256 == 0 or k == len(todo) - 1):
+            progress("align", k + 1, len(todo))
+    return out
+
+
 def scan(
     documents: Iterable[Document],
     params: ScanParams = ScanParams(),
@@ -171,19 +185,21 @@ def scan(
     pairs = candidate_pairs(sk, params.lsh)
     t2 = time.perf_counter()
     toks = _Tokens(docs)
-    relations: list[Relation] = []
     todo = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))].tolist() if len(pairs) else []
-    for k, (i, j) in enumerate(todo):
-        if k % 512 == 0:
-            toks.need(x for pair in todo[k : k + 512] for x in pair)
-        same = bool(sk.body_hash[i] == sk.body_hash[j]) and bool(sk.n_shingles[i] > 0)
-        relations.append(_relate(docs[i], docs[j], toks[i], toks[j], same, params))
-        if progress and (k % 256 == 0 or k == len(todo) - 1):
-            progress("align", k + 1, len(todo))
+    relations = _relate_pairs(docs, todo, sk, toks, params, progress)
     t3 = time.perf_counter()
     meta = {d.id: d.meta for d in docs}
     words = {r.a: r.alignment.a_words for r in relations} | {r.b: r.alignment.b_words for r in relations}
     families = build_families(relations, meta, words)
+    # every member's relation to its origin belongs in the output, even where
+    # candidate search paired it with another copy only (exact copies, see candidates)
+    index = {d.id: k for k, d in enumerate(docs)}
+    have = {frozenset((r.a, r.b)) for r in relations}
+    missing = [(index[f.origin], index[m]) for f in families for m in f.members
+               if m != f.origin and frozenset((f.origin, m)) not in have]
+    if missing:
+        relations += _relate_pairs(docs, missing, sk, toks, params, None)
+        families = build_families(relations, meta, words)
     t4 = time.perf_counter()
     stats.update(
         candidates=len(pairs),
