@@ -50,9 +50,12 @@ def test_scan_finds_exactly_the_expected_families(example_scan):
 def test_origins_match(example_scan):
     _, result = example_scan
     families, origins, _ = _truth()
-    by_members = {frozenset(f.members): f.origin for f in result.families}
+    by_members = {frozenset(f.members): f for f in result.families}
     for label, origin in origins.items():
-        assert by_members[frozenset(families[label])] == origin, label
+        fam = by_members[frozenset(families[label])]
+        assert fam.origin == origin, label
+        # every version in the corpus was cut from its origin directly
+        assert {e.parent for e in fam.tree} == {origin}, label
 
 
 def test_pair_relations_match(example_scan):

@@ -131,33 +131,37 @@ def choose_origin(
     return best[2], reasons
 
 
-def _tree(origin: str, members: Sequence[str], rels: Sequence[Relation]) -> tuple[TreeEdge, ...]:
+def _tree(origin: str, members: Sequence[str], rels: Sequence[Relation],
+          meta: Mapping[str, Mapping[str, str]]) -> tuple[TreeEdge, ...]:
     """Maximum spanning tree grown from the origin (Prim), parents before children.
 
     An edge is weighed by its relation score; taking a fuller text as the child
     of its own excerpt is penalised, since excerpts are cut from fuller texts.
-    Ties go to the smaller ids, so the tree is deterministic.
+    Among equally good parents the one not dated after the child wins, then the
+    one nearest the origin (copies of copies need evidence), then the smaller id.
     """
     adjacent: dict[str, list[tuple[str, Relation]]] = {m: [] for m in members}
     for r in rels:
         adjacent[r.a].append((r.b, r))
         adjacent[r.b].append((r.a, r))
-    placed = {origin}
-    heap: list[tuple[float, str, str, str]] = []
+    dates = {m: _date(meta.get(m, {})) for m in members}
+    depth = {origin: 0}
+    heap: list[tuple[float, int, int, str, str, str]] = []
 
     def offer(p: str) -> None:
         for u, r in adjacent[p]:
-            if u not in placed:
+            if u not in depth:
                 w = r.score - (0.5 if r.relation == "excerpt" and r.a == u else 0.0)
-                heapq.heappush(heap, (-w, u, p, r.relation))
+                later = int(bool(dates[p] and dates[u] and dates[p] > dates[u]))
+                heapq.heappush(heap, (-round(w, 6), later, depth[p], u, p, r.relation))
 
     offer(origin)
     edges: list[TreeEdge] = []
     while heap:
-        _, u, p, relation = heapq.heappop(heap)
-        if u in placed:
+        *_, u, p, relation = heapq.heappop(heap)
+        if u in depth:
             continue
-        placed.add(u)
+        depth[u] = depth[p] + 1
         edges.append(TreeEdge(u, p, relation))
         offer(u)
     return tuple(edges)
@@ -223,7 +227,7 @@ def build_families(
     for group, rels in zip(groups, inside):
         members = sorted(group)
         origin, reasons = choose_origin(members, meta, rels, words)
-        found.append((origin, reasons, members, _tree(origin, members, rels)))
+        found.append((origin, reasons, members, _tree(origin, members, rels, meta)))
     found.sort(key=lambda f: (-len(f[2]), f[0]))
     return [
         Family(f"F{k:04d}", origin, reasons, tuple(members), tree)

@@ -14,6 +14,7 @@ import orjson
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
+from rich.tree import Tree
 from rich.text import Text
 
 from reprints.load import Document
@@ -83,18 +84,14 @@ def print_summary(result: ScanResult, console: Console, max_families: int = 20, 
             console.print(f"  ... and {len(result.problems) - max_problems} more")
     if not result.families:
         return
-    rel = {frozenset((r.a, r.b)): r.relation for r in result.related}
-    table = Table(title="Families", show_lines=False)
-    table.add_column("family")
-    table.add_column("size", justify="right")
-    table.add_column("origin")
-    table.add_column("why")
-    table.add_column("versions")
     for fam in result.families[:max_families]:
-        versions = ", ".join(f"{e.child} ({rel.get(frozenset((e.child, e.parent)), e.relation)})" for e in fam.tree)
         why = ", ".join(r.split(" (")[0] for r in fam.reasons)
-        table.add_row(fam.id, str(len(fam.members)), fam.origin, why, versions)
-    console.print(table)
+        tree = Tree(Text.assemble((fam.id, "bold"), f"  {len(fam.members)} versions  origin ",
+                                  (fam.origin, "bold cyan"), f"  ({why})"))
+        nodes = {fam.origin: tree}
+        for edge in fam.tree:
+            nodes[edge.child] = nodes[edge.parent].add(Text.assemble(edge.child, "  ", (edge.relation, "green")))
+        console.print(tree)
     if len(result.families) > max_families:
         console.print(f"... and {len(result.families) - max_families} more families (see families.jsonl)")
 
