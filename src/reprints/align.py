@@ -247,8 +247,11 @@ def align(ta: TokenizedText, tb: TokenizedText, params: AlignParams = AlignParam
     >>> p.kind, a.norm.text[p.a_start:p.a_end]
     ('verbatim', 'The minister said the talks would begin in January')
     """
-    ii, jj = _seeds(ta.ids, tb.ids, params.seed)
-    chains = _select(_chain(_runs(ii, jj, params.seed), params.max_gap), len(ta), len(tb), params.min_words)
+    if len(ta) == len(tb) and len(ta) and bool((ta.ids == tb.ids).all()):
+        chains = [[[0, len(ta), 0, len(tb)]]]  # same words: one run, no search needed
+    else:
+        ii, jj = _seeds(ta.ids, tb.ids, params.seed)
+        chains = _select(_chain(_runs(ii, jj, params.seed), params.max_gap), len(ta), len(tb), params.min_words)
     passages: list[Passage] = []
     a_cov = b_cov = 0
     for ch in chains:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from reprints._hashing import mix, segment_poly
+from reprints._hashing import mix
 
 if TYPE_CHECKING:
     from reprints.load import Document
@@ -280,10 +280,11 @@ _IS_WORD = np.zeros(256, dtype=bool)
 for _c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_":
     _IS_WORD[_c] = True
 _IS_WORD[0x80:] = True
-_LOWER = np.arange(256, dtype=np.uint64)
+_LOWER = np.arange(256, dtype=np.uint8)
 _LOWER[ord("A") : ord("Z") + 1] += 32
-_BYTE_VAL = np.where(_IS_WORD, _LOWER * np.uint64(0x100000001B3) + np.uint64(0x9E37), 0).astype(np.uint64)
-_P = np.uint64(0x20000000367)  # odd: invertible modulo 2**64
+_MASKS = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [2**64 - 1], dtype=np.uint64)
+_K1 = np.uint64(0x9E3779B97F4A7C15)
+_K2 = np.uint64(0xD6E8FEB86659FD93)
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,6 +299,27 @@ class Words:
 
     def __len__(self) -> int:
         return len(self.hashes)
+
+
+def _hash_spans(b: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """64-bit hash of each byte span ``b[s:s+n]``, reading eight bytes at a time.
+
+    A strided uint64 view gives the eight bytes at any offset; spans are read
+    in 8-byte chunks, the later chunks only for the (fewer) longer words.
+    """
+    padded = np.concatenate([b, np.zeros(8, dtype=np.uint8)])
+    window = np.ndarray(shape=(len(b) + 1,), dtype="<u8", buffer=padded, strides=(1,))
+    first = np.take(window, starts) & np.take(_MASKS, np.minimum(lengths, 8))
+    out = mix(first * _K1 ^ lengths.astype(np.uint64) * _K2)
+    todo = np.flatnonzero(lengths > 8)
+    k = 1
+    while len(todo):
+        left = np.minimum(lengths[todo] - 8 * k, 8)
+        chunk = np.take(window, starts[todo] + 8 * k) & np.take(_MASKS, left)
+        out[todo] = mix(out[todo] ^ (chunk * _K1 + np.uint64(k)))
+        k += 1
+        todo = todo[lengths[todo] > 8 * k]
+    return out
 
 
 def words(texts: Sequence[str]) -> Words:
@@ -316,10 +338,11 @@ def words(texts: Sequence[str]) -> Words:
     joined = "\n".join(texts)
     raw = joined.encode("utf-8", "surrogatepass")
     b = np.frombuffer(raw, dtype=np.uint8)
-    edges = np.diff(np.concatenate([[False], _IS_WORD[b], [False]]).view(np.int8))
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1)
-    hashes = mix(segment_poly(_BYTE_VAL[b], starts, ends, _P) ^ (ends - starts).astype(np.uint64))
+    isw = np.zeros(len(b) + 2, dtype=np.int8)
+    np.take(_IS_WORD, b, out=isw[1:-1].view(bool))
+    changes = np.flatnonzero(np.diff(isw))  # word starts and ends alternate
+    starts, ends = changes[0::2], changes[1::2]
+    hashes = _hash_spans(np.take(_LOWER, b), starts, ends - starts)
     if len(raw) != len(joined):  # non-ASCII: byte offsets -> character offsets
         cidx = np.cumsum((b & 0xC0) != 0x80) - 1
         starts, ends = cidx[starts], cidx[ends - 1] + 1
