@@ -146,3 +146,10 @@ def test_progress_bar_on_a_terminal(corpus: Path, tmp_path: Path):
     assert proc.wait(timeout=120) == 0
     shown = b"".join(chunks).decode("utf-8", "replace")
     assert "sketch" in shown and "\x1b[?25l" in shown  # a live bar (cursor hidden) was drawn
+
+
+@pytest.mark.parametrize("option", [["--threshold", "1.5"], ["--num-perm", "100"]])
+def test_bad_parameters_are_one_line_errors(corpus: Path, tmp_path: Path, option):
+    res = run("scan", str(corpus), "-o", str(tmp_path / "o"), *option)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert res.stderr.startswith("reprints: error:") and res.stderr.strip().count("\n") == 0

@@ -66,6 +66,12 @@ class LSHParams:
     min_similarity: float = 0.2
     bands_rows: tuple[int, int] | None = field(default=None)
 
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold < 1.0:
+            raise ValueError(f"threshold must be between 0 and 1, got {self.threshold}")
+        if self.max_bucket < 1:
+            raise ValueError(f"max_bucket must be at least 1, got {self.max_bucket}")
+
     def layout(self, num_perm: int) -> tuple[int, int]:
         """The ``(bands, rows)`` used for signatures of length ``num_perm``."""
         return self.bands_rows or optimal_bands(self.threshold, num_perm)

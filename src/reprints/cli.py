@@ -89,6 +89,7 @@ def scan_cmd(
     threshold: float = typer.Option(0.2, help="Jaccard similarity of word shingles that candidate search aims at."),
     num_perm: int = typer.Option(128, help="MinHash signature length (a power of two)."),
     shingle: int = typer.Option(5, help="Words per shingle."),
+    jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes for sketching (0: one per core)."),
     parquet: bool = typer.Option(False, "--parquet", help="Also write pairs.parquet and families.parquet."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar and no summary."),
 ) -> None:
@@ -105,7 +106,8 @@ def scan_cmd(
         _fail(f"no such file or folder: {path}")
     _check_writable(output)
     try:
-        params = ScanParams(sketch=SketchParams(shingle=shingle, num_perm=num_perm), lsh=LSHParams(threshold=threshold))
+        params = ScanParams(sketch=SketchParams(shingle=shingle, num_perm=num_perm), lsh=LSHParams(threshold=threshold),
+                            jobs=jobs)
     except ValueError as exc:
         _fail(str(exc))
     with _progress(quiet, console) as bar:
