@@ -76,3 +76,16 @@ def test_a_crowd_of_copies_is_one_family():
     assert len(fam.members) == 150
     assert len(fam.tree) == 149
     assert {e.relation for e in fam.tree} == {"reformatted"}
+
+
+def test_headerless_copy_with_the_same_date_is_not_the_origin():
+    from reprints.load import document_from_text
+
+    docs = [
+        document_from_text("a-clipping", wrapped(FERRY), {"date": "2024-03-03"}),
+        doc("z-original.txt", agency("Night ferries to stop", "Canadian Press", "March 3, 2024", FERRY)),
+    ]
+    [fam] = scan(docs).families
+    assert fam.origin == "z-original.txt"
+    assert any("agency credit (By Canadian Press)" in r for r in fam.reasons)
+    assert any("complete header" in r for r in fam.reasons)

@@ -89,7 +89,7 @@ def scan_cmd(
     threshold: float = typer.Option(0.2, help="Jaccard similarity of word shingles that candidate search aims at."),
     num_perm: int = typer.Option(128, help="MinHash signature length (a power of two)."),
     shingle: int = typer.Option(5, help="Words per shingle."),
-    jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes for sketching (0: one per core)."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=0, help="Processes for sketching (0: one per core)."),
     parquet: bool = typer.Option(False, "--parquet", help="Also write pairs.parquet and families.parquet."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar and no summary."),
 ) -> None:

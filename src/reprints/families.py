@@ -23,10 +23,14 @@ __all__ = ["TreeEdge", "Family", "build_families", "choose_origin", "AGENCIES"]
 
 #: Bylines that credit a news agency (lowercase, matched as whole words).
 AGENCIES = (
-    "afp", "agence france-presse", "ap", "associated press", "reuters", "dpa", "ansa", "efe",
-    "xinhua", "tass", "ria novosti", "interfax", "kyodo", "yonhap", "pa media", "press association",
-    "bloomberg", "upi", "anadolu", "apa", "belga", "anp", "tt", "ntb", "ritzau", "ctk", "pap",
-    "news agency", "press agency", "wire service",
+    "afp", "agence france-presse", "ap", "associated press", "reuters", "thomson reuters", "dpa",
+    "deutsche presse-agentur", "ansa", "efe", "xinhua", "tass", "ria novosti", "interfax", "kyodo", "jiji",
+    "yonhap", "pa media", "press association", "bloomberg", "upi", "united press international",
+    "anadolu", "apa", "belga", "anp", "tt", "ntb", "ritzau", "ctk", "pap", "canadian press", "cp",
+    "aap", "australian associated press", "pti", "press trust of india", "ians", "lusa", "mti", "bta",
+    "tasr", "hina", "sta", "agerpres", "ukrinform", "unian", "irna", "kuna", "wam", "bernama", "antara",
+    "pna", "prensa latina", "notimex", "telam", "agencia brasil", "news agency", "press agency",
+    "wire service", "newswire",
 )
 
 
@@ -85,9 +89,10 @@ def choose_origin(
 ) -> tuple[str, tuple[str, ...]]:
     """Pick the likely original among ``members`` and say why.
 
-    Points for the earliest date, an agency credit, a source URL, containing
-    other versions (excerpts are cut from fuller texts, not the other way), and
-    adding least text of its own (fewest edits); ties go to the longer text.
+    Points for the earliest date, an agency credit, a source URL, a complete
+    header, containing other versions (excerpts are cut from fuller texts, not
+    the other way), and adding least text of its own (fewest edits); ties go to
+    the longer text, then the smaller id.
     """
     dates = {m: _date(meta.get(m, {})) for m in members}
     known = [d for d in dates.values() if d]
@@ -116,6 +121,10 @@ def choose_origin(
         if md.get("url"):
             score += 1.0
             why.append(f"carries the source URL ({md['url']})")
+        if md.get("title") and md.get("byline"):
+            # a copy stripped of its header (a PDF clipping, a pasted text) is rarely the original
+            score += 0.5
+            why.append("complete header (title and byline)")
         if holds[m] and not held[m]:
             score += min(holds[m], 2)
             why.append(f"contains the text of {holds[m]} other version(s) (containment direction)")

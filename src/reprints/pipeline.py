@@ -34,10 +34,11 @@ Progress = Callable[[str, int, int], None]
 class ScanParams:
     """All settings of a scan, one block per stage; the defaults are documented there.
 
-    ``batch``: documents sketched together (vectorised). ``jobs``: worker
-    processes for sketching (0: one per core); corpora smaller than ``parallel_from``
-    documents are scanned in this process, where starting workers costs more
-    than it saves. Results do not depend on ``jobs``.
+    ``batch``: documents sketched together (vectorised). ``jobs``: processes
+    for sketching (0: one per core). One by default: on two cores, forked
+    workers saved 5% of the time of a 100,000-document scan and cost 770 MiB
+    (benchmarks/README.md). Corpora smaller than ``parallel_from`` documents are
+    always sketched in this process. Results do not depend on ``jobs``.
     """
 
     sketch: SketchParams = SketchParams()
@@ -45,7 +46,7 @@ class ScanParams:
     align: AlignParams = AlignParams()
     relate: RelateParams = RelateParams()
     batch: int = 1000
-    jobs: int = 0
+    jobs: int = 1
     parallel_from: int = 5000
 
 
