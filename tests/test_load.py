@@ -605,3 +605,11 @@ def test_gate_never_misses_mojibake() -> None:
                 misses.append(text)
     assert bad_seen > 1000  # the samples do exercise the bad case
     assert misses == []
+
+
+def test_csv_unterminated_quote_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "c.csv").write_text('id,text\ngood,"A fine row of text."\nbad,"never closed\n')
+    corpus = load_corpus(tmp_path)
+    assert [d.id for d in corpus.documents] == ["good"]
+    [problem] = corpus.problems
+    assert problem.source == "c.csv" and problem.line == 3 and "invalid CSV row" in problem.message

@@ -538,7 +538,7 @@ def _read_jsonl(source: _Source) -> Iterator[_Read | LoadProblem]:
             try:
                 record = _parse_json_line(raw)
             except orjson.JSONDecodeError as exc:
-                yield LoadProblem(source.name, number, f"invalid JSON: {exc.msg} (col {exc.colno})")
+                yield LoadProblem(source.name, number, f"invalid JSON: {exc.msg} (col {exc.pos + 1})")
                 continue
             if not isinstance(record, dict):
                 yield LoadProblem(source.name, number, f"expected a JSON object, got {_json_type(record)}")
@@ -602,7 +602,7 @@ def _read_csv(source: _Source, fmt: str) -> Iterator[_Read | LoadProblem]:
         fh.seek(0)
         encoding = _bom_encoding(sample) or "utf-8"
         stream = io.TextIOWrapper(fh, encoding=encoding, errors="surrogateescape", newline="")
-        reader = csv.reader(stream, delimiter="\t" if fmt == "tsv" else ",")
+        reader = csv.reader(stream, delimiter="\t" if fmt == "tsv" else ",", strict=True)
         try:
             header = [_unescape_surrogates(name).strip() for name in next(reader)]
         except StopIteration:
