@@ -9,8 +9,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor
 from collections import OrderedDict
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
@@ -96,7 +96,9 @@ class _Tokens:
 
 
 def _relate(da: Document, db: Document, ta: TokenizedText, tb: TokenizedText, same_body: bool,
-            params: ScanParams) -> Relation:
+            params: ScanParams, differences: bool = False) -> Relation:
+    """Align, classify and orient one pair; what each side alone holds is listed for
+    versions of one story, or for any pair when ``differences`` is set."""
     al = align(ta, tb, params.align)
     ev = Evidence(
         a_in_b=al.a_in_b,
@@ -110,8 +112,10 @@ def _relate(da: Document, db: Document, ta: TokenizedText, tb: TokenizedText, sa
     name, score, swap = classify(ev, params.relate)
     if name != "excerpt":  # symmetric relations list the pair in id order
         swap = da.id > db.id
-    a_only = _only(ta, [(p.a_start, p.a_end) for p in al.passages])
-    b_only = _only(tb, [(p.b_start, p.b_end) for p in al.passages])
+    a_only = b_only = ()
+    if differences or name != "unrelated":
+        a_only = _only(ta, [(p.a_start, p.a_end) for p in al.passages])
+        b_only = _only(tb, [(p.b_start, p.b_end) for p in al.passages])
     if swap:
         al = Alignment(
             tuple(Passage(p.b_start, p.b_end, p.a_start, p.a_end, p.kind, p.words) for p in al.passages),
@@ -140,7 +144,7 @@ def compare_documents(a: Document, b: Document, params: ScanParams = ScanParams(
     """
     ta, tb = tokenize(normalize(a)), tokenize(normalize(b))
     same = len(ta) > 0 and len(ta) == len(tb) and bool((ta.ids == tb.ids).all())
-    return _relate(a, b, ta, tb, same, params)
+    return _relate(a, b, ta, tb, same, params, differences=True)
 
 
 # Sketching runs in worker processes forked after these are set, so they read
