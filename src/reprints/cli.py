@@ -10,6 +10,7 @@ from typing import Iterator, Optional
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from reprints import __version__
 from reprints.candidates import LSHParams
@@ -132,6 +133,49 @@ def scan_cmd(
     elif problems:
         for p in problems:
             print(f"reprints: skipped {p}", file=sys.stderr)
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    outdir: Path = typer.Argument(..., help="Folder written by `reprints scan` (pairs.jsonl, families.jsonl)."),
+    truth: Path = typer.Option(..., "--truth", help="JSON Lines of {id, family} and optionally {a, b, relation}."),
+    worst: int = typer.Option(10, min=0, help="How many missed pairs and false merges to list."),
+) -> None:
+    """Score a scan against labelled families and pair relations.
+
+    Prints pair precision, recall and F1 of the families (two documents in one
+    family or not), the Adjusted Rand Index, cluster purity, precision and
+    recall per relation, and the worst errors: pairs the scan missed, and pairs
+    it merged that the truth keeps apart, with the relation that merged them.
+    """
+    from reprints.evaluate import evaluate, read_found, read_truth
+
+    for need in (outdir / "pairs.jsonl", outdir / "families.jsonl", truth):
+        if not need.is_file():
+            _fail(f"no such file: {need}")
+    try:
+        scores = evaluate(read_truth(truth), read_found(outdir), worst)
+    except (ValueError, KeyError, TypeError) as exc:
+        _fail(str(exc) if isinstance(exc, ValueError) else f"unexpected content: {exc}")
+    console = Console(highlight=False)
+    console.print(
+        f"{scores.documents} labelled documents  families: precision {scores.precision:.4f}  "
+        f"recall {scores.recall:.4f}  F1 {scores.f1:.4f}  ARI {scores.ari:.4f}  purity {scores.purity:.4f}",
+        soft_wrap=True,
+    )
+    if scores.relations:
+        table = Table(title="Pair relations")
+        for col in ("relation", "precision", "recall", "F1", "labelled"):
+            table.add_column(col, justify="left" if col == "relation" else "right")
+        for name, m in scores.relations.items():
+            table.add_row(name, f"{m['precision']:.4f}", f"{m['recall']:.4f}", f"{m['f1']:.4f}", str(int(m["support"])))
+        console.print(table)
+    for a, b in scores.missed:
+        console.print(f"missed: {a} ~ {b}", markup=False, soft_wrap=True)
+    for a, b, row in scores.false_merges:
+        why = (f"{row['relation']} (score {row['score']}, {len(row['passages'])} passages)" if row
+               else "joined through other versions")
+        console.print(f"false merge: {a} ~ {b}: {why}", markup=False, soft_wrap=True)
 
 
 def _one(path: Path) -> Document:

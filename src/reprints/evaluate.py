@@ -1,0 +1,140 @@
+"""Evaluate: compare found families and pair relations with a labelled truth.
+
+The truth is JSON Lines, as in NEWS-COPY-style benchmarks: ``{"id", "family"}``
+cluster labels, and optionally ``{"a", "b", "relation"}`` pair labels. Cluster
+quality is scored on document pairs (two documents in one family or not), with
+the Adjusted Rand Index from scikit-learn and cluster purity; pair relations are
+scored per relation. Documents the truth does not label are left out.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+import orjson
+
+__all__ = ["Truth", "Found", "Scores", "read_truth", "read_found", "evaluate"]
+
+
+@dataclass
+class Truth:
+    """Labelled families (document id -> label) and labelled pair relations."""
+
+    family: dict[str, str] = field(default_factory=dict)
+    relations: dict[frozenset[str], str] = field(default_factory=dict)
+
+
+@dataclass
+class Found:
+    """What a scan wrote: family of each document, and each related pair with its row."""
+
+    family: dict[str, str] = field(default_factory=dict)
+    pairs: dict[frozenset[str], dict] = field(default_factory=dict)
+
+
+@dataclass
+class Scores:
+    """Pair precision/recall/F1 for families, ARI, purity, per-relation scores, worst errors."""
+
+    precision: float
+    recall: float
+    f1: float
+    ari: float
+    purity: float
+    documents: int
+    relations: dict[str, dict[str, float]]
+    missed: list[tuple[str, str]]
+    false_merges: list[tuple[str, str, dict | None]]
+
+
+def _rows(path: Path) -> Iterable[tuple[int, dict]]:
+    with open(path, "rb") as fh:
+        for number, line in enumerate(fh, 1):
+            if line.strip():
+                try:
+                    row = orjson.loads(line)
+                except orjson.JSONDecodeError as exc:
+                    raise ValueError(f"{path}:{number}: invalid JSON: {exc.msg}") from None
+                if not isinstance(row, dict):
+                    raise ValueError(f"{path}:{number}: expected a JSON object")
+                yield number, row
+
+
+def read_truth(path: Path) -> Truth:
+    """Read a truth file; lines of other shapes (e.g. ``{"family", "origin"}``) are ignored."""
+    truth = Truth()
+    for number, row in _rows(path):
+        if "id" in row and "family" in row:
+            truth.family[str(row["id"])] = str(row["family"])
+        elif {"a", "b", "relation"} <= row.keys():
+            truth.relations[frozenset((str(row["a"]), str(row["b"])))] = str(row["relation"])
+    if not truth.family and not truth.relations:
+        raise ValueError(f"{path}: no {{id, family}} or {{a, b, relation}} lines")
+    return truth
+
+
+def read_found(outdir: Path) -> Found:
+    """Read ``families.jsonl`` and ``pairs.jsonl`` written by ``reprints scan``."""
+    found = Found()
+    for _, row in _rows(outdir / "families.jsonl"):
+        for member in row["members"]:
+            found.family[member] = row["family"]
+    for _, row in _rows(outdir / "pairs.jsonl"):
+        found.pairs[frozenset((row["a"], row["b"]))] = row
+    return found
+
+
+def _same_family_pairs(labels: Mapping[str, str]) -> set[frozenset[str]]:
+    groups: dict[str, list[str]] = defaultdict(list)
+    for doc, label in labels.items():
+        groups[label].append(doc)
+    return {frozenset(p) for g in groups.values() for p in itertools.combinations(sorted(g), 2)}
+
+
+def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f
+
+
+def evaluate(truth: Truth, found: Found, worst: int = 10) -> Scores:
+    """Score ``found`` against ``truth`` over the documents the truth labels.
+
+    A document in no found family counts as a family of its own.
+
+    >>> t = Truth({"a": "x", "b": "x", "c": "y"})
+    >>> s = evaluate(t, Found({"a": "F1", "b": "F1"}))
+    >>> (s.precision, s.recall, s.ari)
+    (1.0, 1.0, 1.0)
+    """
+    from sklearn.metrics import adjusted_rand_score
+
+    docs: Sequence[str] = sorted(truth.family)
+    got = {d: found.family.get(d, f"alone:{d}") for d in docs}
+    want = {d: truth.family[d] for d in docs}
+    true_pairs, got_pairs = _same_family_pairs(want), _same_family_pairs(got)
+    p, r, f = _prf(len(true_pairs & got_pairs), len(got_pairs - true_pairs), len(true_pairs - got_pairs))
+    ari = float(adjusted_rand_score([want[d] for d in docs], [got[d] for d in docs])) if docs else 1.0
+    purity_hits = 0
+    by_found: dict[str, list[str]] = defaultdict(list)
+    for d in docs:
+        by_found[got[d]].append(d)
+    for members in by_found.values():
+        purity_hits += Counter(want[m] for m in members).most_common(1)[0][1]
+    purity = purity_hits / len(docs) if docs else 1.0
+    relations: dict[str, dict[str, float]] = {}
+    names = sorted(set(truth.relations.values()) | {row["relation"] for row in found.pairs.values()})
+    for name in names:
+        labelled = {k for k, v in truth.relations.items() if v == name}
+        predicted = {k for k, row in found.pairs.items() if row["relation"] == name and k in truth.relations}
+        rp, rr, rf = _prf(len(labelled & predicted), len(predicted - labelled), len(labelled - predicted))
+        relations[name] = {"precision": rp, "recall": rr, "f1": rf, "support": len(labelled)}
+    missed = sorted(tuple(sorted(pair)) for pair in true_pairs - got_pairs)[:worst]
+    merges = sorted(tuple(sorted(pair)) for pair in got_pairs - true_pairs)[:worst]
+    false_merges = [(a, b, found.pairs.get(frozenset((a, b)))) for a, b in merges]
+    return Scores(p, r, f, ari, purity, len(docs), relations, missed, false_merges)  # type: ignore[arg-type]
