@@ -112,7 +112,7 @@ def test_worker_processes_give_the_same_result(example_scan):
     from reprints import ScanParams
 
     corpus, single = example_scan
-    multi = scan(corpus.documents, ScanParams(jobs=2, parallel_from=0, batch=7))
+    multi = scan(corpus.documents, ScanParams(jobs=2, batch=7))
     assert multi.stats["jobs"] == 2
     assert [f.as_dict() for f in multi.families] == [f.as_dict() for f in single.families]
     assert [r.as_dict() for r in multi.related] == [r.as_dict() for r in single.related]

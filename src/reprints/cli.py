@@ -67,22 +67,6 @@ def _check_writable(outdir: Path) -> None:
         _fail(f"cannot write to output folder {outdir}: {exc.strerror or exc}")
 
 
-def _load_all(path: Path, bar: Progress | None) -> tuple[list[Document], list[LoadProblem]]:
-    docs: list[Document] = []
-    problems: list[LoadProblem] = []
-    task = bar.add_task("load", total=None) if bar else None
-    try:
-        for item in iter_load(path):
-            (problems if isinstance(item, LoadProblem) else docs).append(item)
-            if bar is not None and task is not None:
-                bar.advance(task)
-    except FileNotFoundError:
-        _fail(f"no such file or folder: {path}")
-    except OSError as exc:
-        _fail(f"cannot read {path}: {exc.strerror or exc}")
-    return docs, problems
-
-
 @app.command("scan")
 def scan_cmd(
     path: Path = typer.Argument(..., help="Folder (walked recursively) or file: .txt .md .html .jsonl .csv .parquet."),
@@ -90,7 +74,8 @@ def scan_cmd(
     threshold: float = typer.Option(0.2, help="Jaccard similarity of word shingles that candidate search aims at."),
     num_perm: int = typer.Option(128, help="MinHash signature length (a power of two)."),
     shingle: int = typer.Option(5, help="Words per shingle."),
-    jobs: int = typer.Option(1, "--jobs", "-j", min=0, help="Processes for sketching (0: one per core)."),
+    jobs: int = typer.Option(0, "--jobs", "-j", min=0,
+                             help="Worker processes sketching while the input is read (0: one per core, 1: none)."),
     parquet: bool = typer.Option(False, "--parquet", help="Also write pairs.parquet and families.parquet."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar and no summary."),
 ) -> None:
@@ -111,18 +96,30 @@ def scan_cmd(
                             jobs=jobs)
     except ValueError as exc:
         _fail(str(exc))
+    problems: list[LoadProblem] = []
+
+    def documents() -> Iterator[Document]:
+        """Stream the documents to the scan; bad items are kept aside and counted."""
+        for item in iter_load(path):
+            if isinstance(item, LoadProblem):
+                problems.append(item)
+            else:
+                yield item
+
     with _progress(quiet, console) as bar:
-        docs, problems = _load_all(path, bar)
         tasks: dict[str, object] = {}
 
         def report(stage: str, done: int, total: int) -> None:
             if bar is None:
                 return
             if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
+                tasks[stage] = bar.add_task(stage, total=total or None)
+            bar.update(tasks[stage], completed=done, total=total or None)  # type: ignore[arg-type]
 
-        result = scan(docs, params, progress=report, problems=problems)
+        try:
+            result = scan(documents(), params, progress=report, problems=problems)
+        except OSError as exc:
+            _fail(f"cannot read {path}: {exc.strerror or exc}")
     try:
         write_outputs(result, output, parquet=parquet)
     except OSError as exc:

@@ -10,7 +10,7 @@ import multiprocessing
 import os
 import time
 from collections import OrderedDict
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
@@ -26,7 +26,7 @@ from reprints.sketch import SketchParams, Sketches, sketch_texts
 
 __all__ = ["ScanParams", "ScanResult", "scan", "compare_documents"]
 
-#: ``progress(stage, done, total)`` is called as work advances.
+#: ``progress(stage, done, total)`` is called as work advances (``total`` 0: not known yet).
 Progress = Callable[[str, int, int], None]
 
 
@@ -34,11 +34,10 @@ Progress = Callable[[str, int, int], None]
 class ScanParams:
     """All settings of a scan, one block per stage; the defaults are documented there.
 
-    ``batch``: documents sketched together (vectorised). ``jobs``: processes
-    for sketching (0: one per core). One by default: on two cores, forked
-    workers saved 5% of the time of a 100,000-document scan and cost 770 MiB
-    (benchmarks/README.md). Corpora smaller than ``parallel_from`` documents are
-    always sketched in this process. Results do not depend on ``jobs``.
+    ``batch``: documents sketched together (vectorised). ``jobs``: worker
+    processes that sketch batches while this process reads the input (0: one
+    per core; 1: no workers). Workers start only once a second batch is read,
+    so small inputs never start any. Results do not depend on ``jobs``.
     """
 
     sketch: SketchParams = SketchParams()
@@ -46,8 +45,7 @@ class ScanParams:
     align: AlignParams = AlignParams()
     relate: RelateParams = RelateParams()
     batch: int = 1000
-    jobs: int = 1
-    parallel_from: int = 5000
+    jobs: int = 0
 
 
 @dataclass
@@ -147,45 +145,70 @@ def compare_documents(a: Document, b: Document, params: ScanParams = ScanParams(
     return _relate(a, b, ta, tb, same, params, differences=True)
 
 
-# Sketching runs in worker processes forked after these are set, so they read
-# the documents from inherited memory instead of receiving them pickled.
-_SHARED_DOCS: Sequence[Document] = ()
-_SHARED_PARAMS: ScanParams | None = None
+def _sketch_batch(docs: Sequence[Document], params: SketchParams) -> Sketches:
+    """Normalize and sketch one batch (runs in a worker process when there are any)."""
+    return sketch_texts([normalize(d).text for d in docs], params)
 
 
-def _sketch_range(span: tuple[int, int]) -> Sketches:
-    assert _SHARED_PARAMS is not None
-    chunk = _SHARED_DOCS[span[0] : span[1]]
-    return sketch_texts([normalize(d).text for d in chunk], _SHARED_PARAMS.sketch)
+def _workers(params: ScanParams) -> int:
+    """Worker processes for sketching: ``jobs`` (0: one per core) where fork exists."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    jobs = params.jobs or os.cpu_count() or 1
+    return jobs if jobs > 1 else 0
 
 
-def _jobs(params: ScanParams, n_docs: int) -> int:
-    """Worker processes to use: one per core by default; none for small inputs."""
-    if n_docs < params.parallel_from or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    return max(1, params.jobs or os.cpu_count() or 1)
+def _load_and_sketch(documents: Iterable[Document], params: ScanParams,
+                     progress: Progress | None) -> tuple[list[Document], Sketches, int]:
+    """Consume ``documents`` and sketch them batch by batch.
 
-
-def _sketch_all(docs: Sequence[Document], params: ScanParams, progress: Progress | None,
-                pool: Executor | None) -> Sketches:
-    spans = [(s, min(s + params.batch, len(docs))) for s in range(0, len(docs), params.batch)]
-    if pool is None:
-        results: Iterable[Sketches] = (sketch_texts([normalize(d).text for d in docs[a:b]], params.sketch)
-                                       for a, b in spans)
-    else:
-        results = pool.map(_sketch_range, spans)
-    parts = []
-    for (_, end), part in zip(spans, results):
-        parts.append(part)
-        if progress:
-            progress("sketch", end, len(docs))
-    if not parts:
-        return sketch_texts([], params.sketch)
-    return Sketches(
-        np.concatenate([p.signatures for p in parts]),
-        np.concatenate([p.n_shingles for p in parts]),
-        np.concatenate([p.body_hash for p in parts]),
+    With worker processes, each full batch is sent to a worker as soon as it is
+    read, so reading and parsing the input (in this process) overlaps with
+    normalizing and sketching (in the workers). The pool is started at the
+    second batch, before this process holds much, so forking copies little.
+    """
+    docs: list[Document] = []
+    parts: list[Sketches | Future[Sketches]] = []
+    want = _workers(params)
+    pool: ProcessPoolExecutor | None = None
+    try:
+        batch: list[Document] = []
+        for doc in documents:
+            batch.append(doc)
+            if len(batch) < params.batch:
+                continue
+            docs.extend(batch)
+            if want and pool is None and len(docs) > params.batch:
+                pool = ProcessPoolExecutor(want, mp_context=multiprocessing.get_context("fork"))
+            parts.append(pool.submit(_sketch_batch, batch, params.sketch) if pool else
+                         _sketch_batch(batch, params.sketch))
+            if pool is not None and len(parts) > 2 * want:
+                # back-pressure: never more than two batches per worker in flight
+                waiting = parts[-2 * want - 1]
+                if isinstance(waiting, Future):
+                    waiting.result()
+            batch = []
+            if progress:
+                progress("read", len(docs), 0)
+        if batch:
+            docs.extend(batch)
+            parts.append(_sketch_batch(batch, params.sketch))
+        done: list[Sketches] = []
+        for k, part in enumerate(parts):
+            done.append(part.result() if isinstance(part, Future) else part)
+            if progress:
+                progress("sketch", min((k + 1) * params.batch, len(docs)), len(docs))
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    if not done:
+        return docs, sketch_texts([], params.sketch), want if pool else 1
+    sk = Sketches(
+        np.concatenate([p.signatures for p in done]),
+        np.concatenate([p.n_shingles for p in done]),
+        np.concatenate([p.body_hash for p in done]),
     )
+    return docs, sk, want if pool else 1
 
 
 def _relate_pairs(docs: Sequence[Document], todo: Sequence[Sequence[int]], sk: Sketches, toks: _Tokens,
@@ -223,27 +246,16 @@ def scan(
     >>> [f.members for f in scan(docs).families]
     [('a', 'b')]
     """
-    global _SHARED_DOCS, _SHARED_PARAMS
-    docs = list(documents)
-    jobs = _jobs(params, len(docs))
-    stats: dict[str, float] = {"documents": len(docs), "problems": len(problems), "jobs": jobs}
     t0 = time.perf_counter()
-    pool = None
-    if jobs > 1:
-        _SHARED_DOCS, _SHARED_PARAMS = docs, params
-        pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
-    try:
-        sk = _sketch_all(docs, params, progress, pool)
-        t1 = time.perf_counter()
-        pairs = candidate_pairs(sk, params.lsh)
-        t2 = time.perf_counter()
-        toks = _Tokens(docs)
-        todo = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))].tolist() if len(pairs) else []
-        relations = _relate_pairs(docs, todo, sk, toks, params, progress)
-    finally:
-        if pool is not None:
-            pool.shutdown()
-            _SHARED_DOCS, _SHARED_PARAMS = (), None
+    docs, sk, jobs = _load_and_sketch(documents, params, progress)
+    # ``problems`` may be filled while ``documents`` is consumed (see the CLI)
+    stats: dict[str, float] = {"documents": len(docs), "problems": len(problems), "jobs": jobs}
+    t1 = time.perf_counter()
+    pairs = candidate_pairs(sk, params.lsh)
+    t2 = time.perf_counter()
+    toks = _Tokens(docs)
+    todo = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))].tolist() if len(pairs) else []
+    relations = _relate_pairs(docs, todo, sk, toks, params, progress)
     t3 = time.perf_counter()
     meta = {d.id: d.meta for d in docs}
     words = {r.a: r.alignment.a_words for r in relations} | {r.b: r.alignment.b_words for r in relations}
@@ -262,7 +274,7 @@ def scan(
         candidates=len(pairs),
         related_pairs=sum(r.relation != "unrelated" for r in relations),
         families=len(families),
-        seconds_sketch=t1 - t0,
+        seconds_read_sketch=t1 - t0,
         seconds_candidates=t2 - t1,
         seconds_align=t3 - t2,
         seconds_families=t4 - t3,
