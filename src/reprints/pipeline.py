@@ -215,8 +215,9 @@ def _relate_pairs(docs: Sequence[Document], todo: Sequence[Sequence[int]], sk: S
                   params: ScanParams, progress: Progress | None) -> list[Relation]:
     """Align and relate index pairs, 512 at a time (each chunk tokenized as one batch).
 
-    This stays in the main process: shipping relations back from workers
-    costs more than the alignment itself (measured on 20,000 documents).
+    This stays in the main process: with two workers, shipping the relations
+    back made this stage slower, not faster (1.2 s against 1.1 s on 20,000
+    documents).
     """
     out: list[Relation] = []
     for k in range(0, len(todo), 512):
