@@ -9,10 +9,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Sequence, TypeVar
 
 import numpy as np
 
@@ -67,30 +66,6 @@ class ScanResult:
 
 def _flat(text: str) -> str:
     return " ".join(fold(text).split())
-
-
-class _Tokens:
-    """Tokenized bodies, made in batches on demand and kept for recent documents."""
-
-    def __init__(self, docs: Sequence[Document], size: int = 8192) -> None:
-        self.docs = docs
-        self.size = size
-        self.cache: OrderedDict[int, TokenizedText] = OrderedDict()
-
-    def need(self, indices: Iterable[int]) -> None:
-        """Tokenize the listed documents not yet cached, as one batch."""
-        missing = [i for i in dict.fromkeys(indices) if i not in self.cache]
-        if missing:
-            for i, t in zip(missing, tokenize_many([normalize(self.docs[i]) for i in missing])):
-                self.cache[i] = t
-        while len(self.cache) > self.size:
-            self.cache.popitem(last=False)
-
-    def __getitem__(self, i: int) -> TokenizedText:
-        if i not in self.cache:
-            self.need([i])
-        self.cache.move_to_end(i)
-        return self.cache[i]
 
 
 def _relate(da: Document, db: Document, ta: TokenizedText, tb: TokenizedText, same_body: bool,
@@ -158,74 +133,96 @@ def _workers(params: ScanParams) -> int:
     return jobs if jobs > 1 else 0
 
 
-def _load_and_sketch(documents: Iterable[Document], params: ScanParams,
-                     progress: Progress | None) -> tuple[list[Document], Sketches, int]:
+def _load_and_sketch(documents: Iterable[Document], params: ScanParams, progress: Progress | None,
+                     pools: list[ProcessPoolExecutor]) -> tuple[list[Document], Sketches]:
     """Consume ``documents`` and sketch them batch by batch.
 
     With worker processes, each full batch is sent to a worker as soon as it is
     read, so reading and parsing the input (in this process) overlaps with
     normalizing and sketching (in the workers). The pool is started at the
-    second batch, before this process holds much, so forking copies little.
+    second batch, before this process holds much, so forking copies little; it
+    is left in ``pools`` for the alignment stage, and the caller shuts it down.
     """
     docs: list[Document] = []
     parts: list[Sketches | Future[Sketches]] = []
     want = _workers(params)
     pool: ProcessPoolExecutor | None = None
-    try:
-        batch: list[Document] = []
-        for doc in documents:
-            batch.append(doc)
-            if len(batch) < params.batch:
-                continue
-            docs.extend(batch)
-            if want and pool is None and len(docs) > params.batch:
-                pool = ProcessPoolExecutor(want, mp_context=multiprocessing.get_context("fork"))
-            parts.append(pool.submit(_sketch_batch, batch, params.sketch) if pool else
-                         _sketch_batch(batch, params.sketch))
-            if pool is not None and len(parts) > 2 * want:
-                # back-pressure: never more than two batches per worker in flight
-                waiting = parts[-2 * want - 1]
-                if isinstance(waiting, Future):
-                    waiting.result()
-            batch = []
-            if progress:
-                progress("read", len(docs), 0)
-        if batch:
-            docs.extend(batch)
-            parts.append(_sketch_batch(batch, params.sketch))
-        done: list[Sketches] = []
-        for k, part in enumerate(parts):
-            done.append(part.result() if isinstance(part, Future) else part)
-            if progress:
-                progress("sketch", min((k + 1) * params.batch, len(docs)), len(docs))
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+    batch: list[Document] = []
+    for doc in documents:
+        batch.append(doc)
+        if len(batch) < params.batch:
+            continue
+        docs.extend(batch)
+        if want and pool is None and len(docs) > params.batch:
+            pool = ProcessPoolExecutor(want, mp_context=multiprocessing.get_context("fork"))
+            pools.append(pool)
+        parts.append(pool.submit(_sketch_batch, batch, params.sketch) if pool else
+                     _sketch_batch(batch, params.sketch))
+        if pool is not None and len(parts) > 2 * want:
+            _wait(parts[-2 * want - 1])  # back-pressure: two batches per worker in flight at most
+        batch = []
+        if progress:
+            progress("read", len(docs), 0)
+    if batch:
+        docs.extend(batch)
+        parts.append(_sketch_batch(batch, params.sketch))
+    done: list[Sketches] = []
+    for k, part in enumerate(parts):
+        done.append(_wait(part))
+        if progress:
+            progress("sketch", min((k + 1) * params.batch, len(docs)), len(docs))
     if not done:
-        return docs, sketch_texts([], params.sketch), want if pool else 1
+        return docs, sketch_texts([], params.sketch)
     sk = Sketches(
         np.concatenate([p.signatures for p in done]),
         np.concatenate([p.n_shingles for p in done]),
         np.concatenate([p.body_hash for p in done]),
     )
-    return docs, sk, want if pool else 1
+    return docs, sk
 
 
-def _relate_pairs(docs: Sequence[Document], todo: Sequence[Sequence[int]], sk: Sketches, toks: _Tokens,
-                  params: ScanParams, progress: Progress | None) -> list[Relation]:
-    """Align and relate index pairs, 512 at a time (each chunk tokenized as one batch).
+T = TypeVar("T")
 
-    This stays in the main process: with two workers, shipping the relations
-    back made this stage slower, not faster (1.2 s against 1.1 s on 20,000
-    documents).
+
+def _wait(part: T | Future[T]) -> T:
+    return part.result() if isinstance(part, Future) else part
+
+
+def _relate_chunk(docs: list[Document], pairs: list[tuple[int, int, bool]], params: ScanParams) -> list[Relation]:
+    """Relate pairs of a small document list (runs in a worker process when there are any)."""
+    toks = tokenize_many([normalize(d) for d in docs])
+    return [_relate(docs[i], docs[j], toks[i], toks[j], same, params) for i, j, same in pairs]
+
+
+def _relate_pairs(docs: Sequence[Document], todo: Sequence[Sequence[int]], sk: Sketches, params: ScanParams,
+                  progress: Progress | None, pool: ProcessPoolExecutor | None, workers: int) -> list[Relation]:
+    """Align and relate index pairs, 256 at a time, in the workers when there are any.
+
+    Each chunk carries its own documents (pickled: a few milliseconds against a
+    few hundred of alignment), so workers never touch this process's memory.
     """
+    chunks: list[list[Relation] | Future[list[Relation]]] = []
     out: list[Relation] = []
-    for k in range(0, len(todo), 512):
-        chunk = todo[k : k + 512]
-        toks.need(x for pair in chunk for x in pair)
-        for i, j in chunk:
+    step = 256
+    for k in range(0, len(todo), step):
+        local: dict[int, int] = {}
+        pairs = []
+        for i, j in todo[k : k + step]:
             same = bool(sk.body_hash[i] == sk.body_hash[j]) and bool(sk.n_shingles[i] > 0)
-            out.append(_relate(docs[i], docs[j], toks[i], toks[j], same, params))
+            pairs.append((local.setdefault(i, len(local)), local.setdefault(j, len(local)), same))
+        chunk_docs = [docs[i] for i in local]
+        if pool is None:
+            chunks.append(_relate_chunk(chunk_docs, pairs, params))
+        else:
+            chunks.append(pool.submit(_relate_chunk, chunk_docs, pairs, params))
+            if len(chunks) > 2 * workers:
+                _wait(chunks[-2 * workers - 1])
+        while chunks and (not isinstance(chunks[0], Future) or chunks[0].done()):
+            out.extend(_wait(chunks.pop(0)))
+            if progress:
+                progress("align", len(out), len(todo))
+    for part in chunks:
+        out.extend(_wait(part))
         if progress:
             progress("align", len(out), len(todo))
     return out
@@ -248,28 +245,34 @@ def scan(
     [('a', 'b')]
     """
     t0 = time.perf_counter()
-    docs, sk, jobs = _load_and_sketch(documents, params, progress)
-    # ``problems`` may be filled while ``documents`` is consumed (see the CLI)
-    stats: dict[str, float] = {"documents": len(docs), "problems": len(problems), "jobs": jobs}
-    t1 = time.perf_counter()
-    pairs = candidate_pairs(sk, params.lsh)
-    t2 = time.perf_counter()
-    toks = _Tokens(docs)
-    todo = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))].tolist() if len(pairs) else []
-    relations = _relate_pairs(docs, todo, sk, toks, params, progress)
-    t3 = time.perf_counter()
-    meta = {d.id: d.meta for d in docs}
-    words = {r.a: r.alignment.a_words for r in relations} | {r.b: r.alignment.b_words for r in relations}
-    families = build_families(relations, meta, words)
-    # every member's relation to its origin belongs in the output, even where
-    # candidate search paired it with another copy only (exact copies, see candidates)
-    index = {d.id: k for k, d in enumerate(docs)}
-    have = {frozenset((r.a, r.b)) for r in relations}
-    missing = [(index[f.origin], index[m]) for f in families for m in f.members
-               if m != f.origin and frozenset((f.origin, m)) not in have]
-    if missing:
-        relations += _relate_pairs(docs, missing, sk, toks, params, None)
+    pools: list[ProcessPoolExecutor] = []
+    try:
+        docs, sk = _load_and_sketch(documents, params, progress, pools)
+        pool = pools[0] if pools else None
+        workers = _workers(params) if pool else 0
+        # ``problems`` may be filled while ``documents`` is consumed (see the CLI)
+        stats: dict[str, float] = {"documents": len(docs), "problems": len(problems), "jobs": max(workers, 1)}
+        t1 = time.perf_counter()
+        pairs = candidate_pairs(sk, params.lsh)
+        t2 = time.perf_counter()
+        todo = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))].tolist() if len(pairs) else []
+        relations = _relate_pairs(docs, todo, sk, params, progress, pool, workers)
+        t3 = time.perf_counter()
+        meta = {d.id: d.meta for d in docs}
+        words = {r.a: r.alignment.a_words for r in relations} | {r.b: r.alignment.b_words for r in relations}
         families = build_families(relations, meta, words)
+        # every member's relation to its origin belongs in the output, even where
+        # candidate search paired it with another copy only (exact copies, see candidates)
+        index = {d.id: k for k, d in enumerate(docs)}
+        have = {frozenset((r.a, r.b)) for r in relations}
+        missing = [(index[f.origin], index[m]) for f in families for m in f.members
+                   if m != f.origin and frozenset((f.origin, m)) not in have]
+        if missing:
+            relations += _relate_pairs(docs, missing, sk, params, None, pool, workers)
+            families = build_families(relations, meta, words)
+    finally:
+        for pool in pools:
+            pool.shutdown(cancel_futures=True)
     t4 = time.perf_counter()
     stats.update(
         candidates=len(pairs),
