@@ -75,7 +75,7 @@ def scan_cmd(
     num_perm: int = typer.Option(128, help="MinHash signature length (a power of two)."),
     shingle: int = typer.Option(5, help="Words per shingle."),
     jobs: int = typer.Option(0, "--jobs", "-j", min=0,
-                             help="Worker processes sketching while the input is read (0: one per core, 1: none)."),
+                             help="Worker processes that sketch while the input is read, then align (0: one per core, 1: none)."),
     parquet: bool = typer.Option(False, "--parquet", help="Also write pairs.parquet and families.parquet."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar and no summary."),
 ) -> None:

@@ -34,9 +34,10 @@ class ScanParams:
     """All settings of a scan, one block per stage; the defaults are documented there.
 
     ``batch``: documents sketched together (vectorised). ``jobs``: worker
-    processes that sketch batches while this process reads the input (0: one
-    per core; 1: no workers). Workers start only once a second batch is read,
-    so small inputs never start any. Results do not depend on ``jobs``.
+    processes that sketch batches while this process reads the input, then
+    align the candidate pairs (0: one per core; 1: no workers). Workers start
+    only once a second batch is read, so small inputs never start any.
+    Results do not depend on ``jobs``.
     """
 
     sketch: SketchParams = SketchParams()
