@@ -2,8 +2,8 @@
 
 Two sources, both vectorised with NumPy: equal body hashes (same words once
 normalized; each copy is paired with the first of its group only, so a
-thousand copies make 999 pairs, not half a million), and banded LSH over the MinHash signatures (two texts become
-candidates when all ``rows`` values of any one of ``bands`` bands agree). The
+thousand copies make 999 pairs, not half a million), and banded LSH over the
+MinHash signatures (two texts become candidates when all ``rows`` values of any one of ``bands`` bands agree). The
 band layout is chosen from a Jaccard ``threshold`` by minimising the expected
 false positive plus false negative area, as is usual for banded LSH.
 """

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass
-from datetime import date
 from typing import Mapping, Sequence
 
 import networkx as nx
 
-from reprints.relate import Relation
+from reprints.relate import Relation, meta_date
 
 __all__ = ["TreeEdge", "Family", "build_families", "choose_origin", "AGENCIES"]
 
@@ -74,13 +73,6 @@ def _is_agency(byline: str | None) -> bool:
     return any(f" {a} " in text for a in AGENCIES)
 
 
-def _date(meta: Mapping[str, str]) -> date | None:
-    try:
-        return date.fromisoformat(str(meta.get("date", ""))[:10])
-    except ValueError:
-        return None
-
-
 def choose_origin(
     members: Sequence[str],
     meta: Mapping[str, Mapping[str, str]],
@@ -94,7 +86,7 @@ def choose_origin(
     the other way), and adding least text of its own (fewest edits); ties go to
     the longer text, then the smaller id.
     """
-    dates = {m: _date(meta.get(m, {})) for m in members}
+    dates = {m: meta_date(meta.get(m, {})) for m in members}
     known = [d for d in dates.values() if d]
     earliest = min(known) if known else None
     later_dates = len(set(known)) > 1
@@ -153,7 +145,7 @@ def _tree(origin: str, members: Sequence[str], rels: Sequence[Relation],
     for r in rels:
         adjacent[r.a].append((r.b, r))
         adjacent[r.b].append((r.a, r))
-    dates = {m: _date(meta.get(m, {})) for m in members}
+    dates = {m: meta_date(meta.get(m, {})) for m in members}
     depth = {origin: 0}
     heap: list[tuple[float, int, int, str, str, str]] = []
 

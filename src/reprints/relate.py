@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Mapping
 
 from reprints.align import Alignment
 
-__all__ = ["RELATIONS", "RelateParams", "Evidence", "Relation", "classify", "metadata_agreement"]
+__all__ = ["RELATIONS", "RelateParams", "Evidence", "Relation", "classify", "metadata_agreement", "meta_date"]
 
 RELATIONS = ("identical", "reformatted", "excerpt", "rewrite", "translation", "unrelated")
 
@@ -116,9 +117,14 @@ def classify(ev: Evidence, params: RelateParams = RelateParams()) -> tuple[str, 
     return "unrelated", hi, False
 
 
-def _iso(value: object) -> date | None:
+def meta_date(meta: Mapping[str, str]) -> date | None:
+    """The ``date`` of a version's metadata as a date, or None when absent or not ISO.
+
+    >>> meta_date({"date": "2021-12-22"}), meta_date({"date": "Dec 22"})
+    (datetime.date(2021, 12, 22), None)
+    """
     try:
-        return date.fromisoformat(str(value)[:10])
+        return date.fromisoformat(str(meta.get("date", ""))[:10])
     except ValueError:
         return None
 
@@ -135,7 +141,7 @@ def metadata_agreement(meta_a: dict[str, str], meta_b: dict[str, str]) -> dict[s
         va, vb = meta_a.get(key), meta_b.get(key)
         if va and vb:
             out[f"same_{key}"] = " ".join(va.lower().split()) == " ".join(vb.lower().split())
-    da, db = _iso(meta_a.get("date")), _iso(meta_b.get("date"))
+    da, db = meta_date(meta_a), meta_date(meta_b)
     if da and db:
         out["date_gap_days"] = abs((db - da).days)
     return out

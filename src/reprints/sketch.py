@@ -1,9 +1,10 @@
 """Sketch: what candidate search needs from each document, computed in batches.
 
 A sketch is a MinHash signature over word shingles plus an exact hash of the
-word sequence (equal for texts that differ only in case, spacing or punctuation). The signature is *one-permutation* MinHash (Li,
-Owen & Zhang 2012) with optimal densification (Shrivastava 2017): each shingle is
-hashed once and falls into one of ``num_perm`` bins, so the cost is O(shingles)
+word sequence (equal for texts that differ only in case, spacing or
+punctuation). The signature is *one-permutation* MinHash (Li, Owen & Zhang
+2012) with optimal densification (Shrivastava 2017): each shingle is hashed
+once and falls into one of ``num_perm`` bins, so the cost is O(shingles)
 rather than O(shingles x permutations). Its collision probability per position
 equals the Jaccard similarity, as with classic MinHash, so banded LSH works the
 same way. We wrote our own because the classic scheme (datasketch, rensa) costs
