@@ -36,8 +36,11 @@ class AlignParams:
 @dataclass(frozen=True, slots=True)
 class Passage:
     """One aligned passage: ``[a_start, a_end)`` in A's original text matches
-    ``[b_start, b_end)`` in B's. ``kind`` is ``verbatim`` (same words) or
-    ``near-verbatim`` (small edits inside); ``words`` counts aligned words in A."""
+    ``[b_start, b_end)`` in B's. ``kind`` is ``verbatim`` (same words),
+    ``near-verbatim`` (small edits inside), or, from semantic alignment,
+    ``reworded`` (same language) or ``translated``; ``words`` counts aligned
+    words in A; ``similarity`` is the cosine of the two passages' vectors
+    (1.0 for lexical passages)."""
 
     a_start: int
     a_end: int
@@ -45,11 +48,20 @@ class Passage:
     b_end: int
     kind: str
     words: int
+    similarity: float = 1.0
 
-    def as_dict(self) -> dict[str, int | str]:
+    def as_dict(self) -> dict[str, int | str | float]:
         """The JSON shape used in ``pairs.jsonl``."""
-        return {"a_start": self.a_start, "a_end": self.a_end, "b_start": self.b_start,
-                "b_end": self.b_end, "kind": self.kind}
+        out: dict[str, int | str | float] = {"a_start": self.a_start, "a_end": self.a_end,
+                                             "b_start": self.b_start, "b_end": self.b_end, "kind": self.kind}
+        if self.kind in ("reworded", "translated"):
+            out["similarity"] = round(self.similarity, 3)
+        return out
+
+    def swapped(self) -> Passage:
+        """The same passage seen from B's side."""
+        return Passage(self.b_start, self.b_end, self.a_start, self.a_end, self.kind, self.words,
+                       self.similarity)
 
 
 @dataclass(frozen=True, slots=True)

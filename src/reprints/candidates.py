@@ -6,6 +6,12 @@ thousand copies make 999 pairs, not half a million), and banded LSH over the
 MinHash signatures (two texts become candidates when all ``rows`` values of any one of ``bands`` bands agree). The
 band layout is chosen from a Jaccard ``threshold`` by minimising the expected
 false positive plus false negative area, as is usual for banded LSH.
+
+Semantic candidates (rewrites, translations) come from a vector index over
+each document's lead embedding: faiss, chosen by measurement
+(``benchmarks/bench_vector_index.py``): its exact inner-product search beat
+NumPy, hnswlib and usearch up to tens of thousands of vectors, and its HNSW
+graph takes over above ``SemanticIndexParams.exact_below``.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import numpy as np
 
 from reprints.sketch import Sketches
 
-__all__ = ["LSHParams", "optimal_bands", "candidate_pairs"]
+__all__ = ["LSHParams", "optimal_bands", "candidate_pairs", "SemanticIndexParams", "semantic_pairs"]
 
 _EMPTY = np.uint32(0xFFFFFFFF)
 
@@ -154,3 +160,46 @@ def candidate_pairs(sk: Sketches, params: LSHParams = LSHParams()) -> np.ndarray
     same = sk.body_hash[pairs[:, 0]] == sk.body_hash[pairs[:, 1]]
     keep = same | (jac >= params.min_similarity) | (contain >= 0.5)
     return pairs[keep]
+
+
+@dataclass(frozen=True, slots=True)
+class SemanticIndexParams:
+    """Semantic candidate search: each lead's ``k`` nearest leads with cosine at
+    least ``threshold`` (same-story leads across languages score about 0.7-0.9,
+    same-topic different stories 0.4-0.6, and the aligner sorts out the rest);
+    exact search below ``exact_below`` vectors, HNSW above."""
+
+    k: int = 10
+    threshold: float = 0.5
+    exact_below: int = 50_000
+
+
+def semantic_pairs(vectors: np.ndarray, params: SemanticIndexParams = SemanticIndexParams()) -> np.ndarray:
+    """Index pairs ``(i, j)``, ``i < j``, sorted, whose vectors are near neighbours.
+
+    ``vectors`` are unit-length rows (all-zero rows, empty texts, are skipped).
+
+    >>> v = np.array([[1, 0, 0], [0.96, 0.28, 0], [0, 0, 1], [0, 0, 0]], dtype=np.float32)
+    >>> semantic_pairs(v).tolist()
+    [[0, 1]]
+    """
+    import faiss
+
+    x = np.ascontiguousarray(vectors, dtype=np.float32)
+    live = np.flatnonzero(np.abs(x).sum(axis=1) > 0)
+    if len(live) < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    xs = x[live]
+    dim = xs.shape[1]
+    if len(live) < params.exact_below:
+        index = faiss.IndexFlatIP(dim)
+    else:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efSearch = max(64, 2 * params.k)
+    index.add(xs)
+    sims, nbrs = index.search(xs, min(params.k + 1, len(live)))
+    rows = np.repeat(np.arange(len(live)), nbrs.shape[1])
+    cols = nbrs.ravel()
+    ok = (cols >= 0) & (cols != rows) & (sims.ravel() >= params.threshold)
+    pairs = np.stack([live[rows[ok]], live[cols[ok]]], axis=1)
+    return _ordered_unique(pairs, len(x))

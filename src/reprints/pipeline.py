@@ -2,6 +2,12 @@
 
 normalize -> sketch -> candidates -> align -> relate -> families, each stage in
 its own module; this one only runs them in order, in batches, and times them.
+
+With semantic matching on (the default), the sketch stage also embeds each
+document's lead and detects its language; lead neighbours join the lexical
+candidates; and every candidate pair the lexical rules leave ``unrelated`` is
+aligned again by meaning (:mod:`reprints.align_semantic`), embedding the
+passages of each document involved once.
 """
 
 from __future__ import annotations
@@ -10,17 +16,20 @@ import multiprocessing
 import os
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Sequence, TypeVar
 
 import numpy as np
 
-from reprints.align import Alignment, AlignParams, Passage, TokenizedText, align, gaps, tokenize, tokenize_many
-from reprints.candidates import LSHParams, candidate_pairs
+from reprints.align import Alignment, AlignParams, TokenizedText, align, gaps, tokenize, tokenize_many
+from reprints.align_semantic import SemanticParams, SemanticText, align_semantic, prepare_many
+from reprints.candidates import LSHParams, SemanticIndexParams, candidate_pairs, semantic_pairs
+from reprints.embed import embed, lead_text
 from reprints.families import Family, build_families
+from reprints.language import detect_many
 from reprints.load import Document, LoadProblem
-from reprints.normalize import fold, normalize
-from reprints.relate import Evidence, RelateParams, Relation, classify, metadata_agreement
+from reprints.normalize import NormText, fold, normalize
+from reprints.relate import Evidence, RelateParams, Relation, SemanticEvidence, classify, metadata_agreement
 from reprints.sketch import SketchParams, Sketches, sketch_texts
 
 __all__ = ["ScanParams", "ScanResult", "scan", "compare_documents"]
@@ -37,13 +46,18 @@ class ScanParams:
     processes that sketch batches while this process reads the input, then
     align the candidate pairs (0: one per core; 1: no workers). Workers start
     only once a second batch is read, so small inputs never start any.
-    Results do not depend on ``jobs``.
+    Results do not depend on ``jobs``. ``semantic``: also find rewrites and
+    translations (embeddings, :mod:`reprints.align_semantic`); off, a scan is
+    purely lexical and much faster.
     """
 
     sketch: SketchParams = SketchParams()
     lsh: LSHParams = LSHParams()
     align: AlignParams = AlignParams()
     relate: RelateParams = RelateParams()
+    semantic: bool = True
+    semantic_index: SemanticIndexParams = SemanticIndexParams()
+    semantic_align: SemanticParams = SemanticParams()
     batch: int = 1000
     jobs: int = 0
 
@@ -88,23 +102,43 @@ def _relate(da: Document, db: Document, ta: TokenizedText, tb: TokenizedText, sa
         swap = da.id > db.id
     a_only = b_only = ()
     if differences or name != "unrelated":
-        a_only = _only(ta, [(p.a_start, p.a_end) for p in al.passages])
-        b_only = _only(tb, [(p.b_start, p.b_end) for p in al.passages])
+        a_only = _only(ta.norm, [(p.a_start, p.a_end) for p in al.passages])
+        b_only = _only(tb.norm, [(p.b_start, p.b_end) for p in al.passages])
     if swap:
-        al = Alignment(
-            tuple(Passage(p.b_start, p.b_end, p.a_start, p.a_end, p.kind, p.words) for p in al.passages),
-            al.b_words, al.a_words, al.b_covered, al.a_covered,
-        )
+        al = Alignment(tuple(p.swapped() for p in al.passages), al.b_words, al.a_words, al.b_covered, al.a_covered)
         ev = Evidence(ev.b_in_a, ev.a_in_b, ev.shared_words, ev.passages, ev.same_text, ev.same_body,
                       ev.metadata)
         da, db, a_only, b_only = db, da, b_only, a_only
     return Relation(da.id, db.id, name, score, ev, al, a_only, b_only)
 
 
-def _only(t: TokenizedText, covered: list[tuple[int, int]]) -> tuple[tuple[int, int, str], ...]:
+def _only(norm: NormText, covered: list[tuple[int, int]]) -> tuple[tuple[int, int, str], ...]:
     """What one side holds that the other lacks: unmatched story text and left-out lines."""
-    spans = [(s, e, "text") for s, e in gaps(covered, t.norm)] + list(t.norm.removed)
+    spans = [(s, e, "text") for s, e in gaps(covered, norm)] + list(norm.removed)
     return tuple(sorted(spans))
+
+
+def _semantic(rel: Relation, sa: SemanticText, sb: SemanticText, params: ScanParams,
+              differences: bool = False) -> Relation:
+    """Align an ``unrelated`` pair (``rel.a`` is ``sa``'s document) by meaning and
+    classify it again; a rewrite or translation keeps the semantic passages."""
+    s = align_semantic(sa, sb, rel.alignment, params.semantic_align)
+    sem = SemanticEvidence(s.a_cover, s.b_cover, len(s.passages), s.similarity, s.facts, s.lang_a, s.lang_b)
+    ev = replace(rel.evidence, semantic=sem)
+    name, score, _ = classify(ev, params.relate)
+    if name == "unrelated" and not differences:
+        return replace(rel, evidence=ev)
+    al = rel.alignment
+    passages = tuple(sorted(al.passages + s.passages, key=lambda p: (p.a_start, p.b_start)))
+    extra_a = sum(p.words for p in s.passages)
+    extra_b = sum(sb.words[k] for k, u in enumerate(sb.units)
+                  if any(p.b_start <= sb.norm.to_original(u[0]) < p.b_end for p in s.passages))
+    al = Alignment(passages, al.a_words, al.b_words, min(al.a_words, al.a_covered + extra_a),
+                   min(al.b_words, al.b_covered + extra_b))
+    a_only = _only(sa.norm, [(p.a_start, p.a_end) for p in passages])
+    b_only = _only(sb.norm, [(p.b_start, p.b_end) for p in passages])
+    return Relation(rel.a, rel.b, name, score if name != "unrelated" else rel.score, ev, al, a_only, b_only,
+                    s.quotes)
 
 
 def compare_documents(a: Document, b: Document, params: ScanParams = ScanParams()) -> Relation:
@@ -118,12 +152,38 @@ def compare_documents(a: Document, b: Document, params: ScanParams = ScanParams(
     """
     ta, tb = tokenize(normalize(a)), tokenize(normalize(b))
     same = len(ta) > 0 and len(ta) == len(tb) and bool((ta.ids == tb.ids).all())
-    return _relate(a, b, ta, tb, same, params, differences=True)
+    rel = _relate(a, b, ta, tb, same, params, differences=True)
+    if params.semantic and rel.relation == "unrelated":
+        first, second = (ta, tb) if rel.a == a.id else (tb, ta)
+        sa, sb = prepare_many([first.norm, second.norm])
+        rel = _semantic(rel, sa, sb, params, differences=True)
+    return rel
 
 
-def _sketch_batch(docs: Sequence[Document], params: SketchParams) -> Sketches:
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """What the sketch stage returns for a batch: MinHash sketches, and with
+    semantic matching the lead vectors (float16), languages and seconds spent
+    embedding."""
+
+    sketches: Sketches
+    leads: np.ndarray | None
+    langs: list[str]
+    seconds_embed: float
+
+
+def _sketch_batch(docs: Sequence[Document], params: ScanParams) -> _Batch:
     """Normalize and sketch one batch (runs in a worker process when there are any)."""
-    return sketch_texts([normalize(d).text for d in docs], params)
+    norms = [normalize(d) for d in docs]
+    sk = sketch_texts([n.text for n in norms], params.sketch)
+    if not params.semantic:
+        return _Batch(sk, None, [], 0.0)
+    leads = [lead_text(n, d.meta.get("title", "")) for d, n in zip(docs, norms)]
+    t0 = time.perf_counter()
+    vec = embed(leads).astype(np.float16)
+    took = time.perf_counter() - t0
+    langs = [x.code for x in detect_many([n.text[:1000] for n in norms])]
+    return _Batch(sk, vec, langs, took)
 
 
 def _workers(params: ScanParams) -> int:
@@ -135,7 +195,7 @@ def _workers(params: ScanParams) -> int:
 
 
 def _load_and_sketch(documents: Iterable[Document], params: ScanParams, progress: Progress | None,
-                     pools: list[ProcessPoolExecutor]) -> tuple[list[Document], Sketches]:
+                     pools: list[ProcessPoolExecutor]) -> tuple[list[Document], Sketches, _Batch | None]:
     """Consume ``documents`` and sketch them batch by batch.
 
     With worker processes, each full batch is sent to a worker as soon as it is
@@ -145,7 +205,7 @@ def _load_and_sketch(documents: Iterable[Document], params: ScanParams, progress
     is left in ``pools`` for the alignment stage, and the caller shuts it down.
     """
     docs: list[Document] = []
-    parts: list[Sketches | Future[Sketches]] = []
+    parts: list[_Batch | Future[_Batch]] = []
     want = _workers(params)
     pool: ProcessPoolExecutor | None = None
     batch: list[Document] = []
@@ -157,8 +217,7 @@ def _load_and_sketch(documents: Iterable[Document], params: ScanParams, progress
         if want and pool is None and len(docs) > params.batch:
             pool = ProcessPoolExecutor(want, mp_context=multiprocessing.get_context("fork"))
             pools.append(pool)
-        parts.append(pool.submit(_sketch_batch, batch, params.sketch) if pool else
-                     _sketch_batch(batch, params.sketch))
+        parts.append(pool.submit(_sketch_batch, batch, params) if pool else _sketch_batch(batch, params))
         if pool is not None and len(parts) > 2 * want:
             _wait(parts[-2 * want - 1])  # back-pressure: two batches per worker in flight at most
         batch = []
@@ -166,20 +225,24 @@ def _load_and_sketch(documents: Iterable[Document], params: ScanParams, progress
             progress("read", len(docs), 0)
     if batch:
         docs.extend(batch)
-        parts.append(_sketch_batch(batch, params.sketch))
-    done: list[Sketches] = []
+        parts.append(_sketch_batch(batch, params))
+    done: list[_Batch] = []
     for k, part in enumerate(parts):
         done.append(_wait(part))
         if progress:
             progress("sketch", min((k + 1) * params.batch, len(docs)), len(docs))
     if not done:
-        return docs, sketch_texts([], params.sketch)
+        return docs, sketch_texts([], params.sketch), None
     sk = Sketches(
-        np.concatenate([p.signatures for p in done]),
-        np.concatenate([p.n_shingles for p in done]),
-        np.concatenate([p.body_hash for p in done]),
+        np.concatenate([p.sketches.signatures for p in done]),
+        np.concatenate([p.sketches.n_shingles for p in done]),
+        np.concatenate([p.sketches.body_hash for p in done]),
     )
-    return docs, sk
+    if not params.semantic:
+        return docs, sk, None
+    sem = _Batch(sk, np.concatenate([p.leads for p in done]), [x for p in done for x in p.langs],
+                 sum(p.seconds_embed for p in done))
+    return docs, sk, sem
 
 
 T = TypeVar("T")
@@ -229,6 +292,46 @@ def _relate_pairs(docs: Sequence[Document], todo: Sequence[Sequence[int]], sk: S
     return out
 
 
+def _prepare_chunk(docs: list[Document]) -> tuple[list[SemanticText], float]:
+    """Units, vectors, languages and quotes of a few documents (runs in a worker)."""
+    t0 = time.perf_counter()
+    out = prepare_many([normalize(d) for d in docs])
+    return out, time.perf_counter() - t0
+
+
+def _semantic_pass(docs: Sequence[Document], relations: list[Relation], params: ScanParams,
+                   cache: dict[str, SemanticText], progress: Progress | None,
+                   pool: ProcessPoolExecutor | None) -> float:
+    """Align every ``unrelated`` pair again by meaning, in place; returns the
+    seconds spent preparing (embedding) documents. Each document is prepared
+    once and kept in ``cache`` (by id) for later passes."""
+    weak = [k for k, r in enumerate(relations) if r.relation == "unrelated" and r.evidence.semantic is None]
+    by_id = {d.id: d for d in docs}
+    need = sorted({x for k in weak for x in (relations[k].a, relations[k].b)} - cache.keys())
+    step = 32
+    parts = []
+    for k in range(0, len(need), step):
+        chunk = [by_id[x] for x in need[k : k + step]]
+        parts.append((need[k : k + step], pool.submit(_prepare_chunk, chunk) if pool else _prepare_chunk(chunk)))
+    seconds = 0.0
+    for n, (ids, part) in enumerate(parts):
+        texts, took = _wait(part)
+        seconds += took
+        cache.update(zip(ids, texts))
+        if progress:
+            progress("embed", min((n + 1) * step, len(need)), len(need))
+    for k in weak:
+        r = relations[k]
+        relations[k] = _semantic(r, cache[r.a], cache[r.b], params)
+    return seconds
+
+
+def _merge_pairs(*parts: np.ndarray) -> np.ndarray:
+    """Sorted unique index pairs of several ``(n, 2)`` arrays."""
+    pairs = np.concatenate([p.reshape(-1, 2).astype(np.int64) for p in parts])
+    return np.unique(pairs, axis=0) if len(pairs) else pairs
+
+
 def scan(
     documents: Iterable[Document],
     params: ScanParams = ScanParams(),
@@ -247,29 +350,43 @@ def scan(
     """
     t0 = time.perf_counter()
     pools: list[ProcessPoolExecutor] = []
+    cache: dict[str, SemanticText] = {}
+    seconds_embed = 0.0
     try:
-        docs, sk = _load_and_sketch(documents, params, progress, pools)
+        docs, sk, sem = _load_and_sketch(documents, params, progress, pools)
         pool = pools[0] if pools else None
         workers = _workers(params) if pool else 0
         # ``problems`` may be filled while ``documents`` is consumed (see the CLI)
         stats: dict[str, float] = {"documents": len(docs), "problems": len(problems), "jobs": max(workers, 1)}
         t1 = time.perf_counter()
         pairs = candidate_pairs(sk, params.lsh)
+        lexical = len(pairs)
+        if sem is not None:
+            seconds_embed += sem.seconds_embed
+            for d, lang in zip(docs, sem.langs):
+                if lang != "und":
+                    d.meta.setdefault("lang", lang)
+            pairs = _merge_pairs(pairs, semantic_pairs(sem.leads, params.semantic_index))
         t2 = time.perf_counter()
-        todo = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))].tolist() if len(pairs) else []
+        todo = pairs.tolist()
         relations = _relate_pairs(docs, todo, sk, params, progress, pool, workers)
+        if sem is not None:
+            seconds_embed += _semantic_pass(docs, relations, params, cache, progress, pool)
         t3 = time.perf_counter()
         meta = {d.id: d.meta for d in docs}
         words = {r.a: r.alignment.a_words for r in relations} | {r.b: r.alignment.b_words for r in relations}
         families = build_families(relations, meta, words)
         # every member's relation to its origin belongs in the output, even where
-        # candidate search paired it with another copy only (exact copies, see candidates)
+        # candidate search paired it with another version only (exact copies, see candidates)
         index = {d.id: k for k, d in enumerate(docs)}
         have = {frozenset((r.a, r.b)) for r in relations}
         missing = [(index[f.origin], index[m]) for f in families for m in f.members
                    if m != f.origin and frozenset((f.origin, m)) not in have]
         if missing:
-            relations += _relate_pairs(docs, missing, sk, params, None, pool, workers)
+            extra = _relate_pairs(docs, missing, sk, params, None, pool, workers)
+            if sem is not None:
+                seconds_embed += _semantic_pass(docs, extra, params, cache, None, pool)
+            relations += extra
             families = build_families(relations, meta, words)
     finally:
         for pool in pools:
@@ -277,12 +394,15 @@ def scan(
     t4 = time.perf_counter()
     stats.update(
         candidates=len(pairs),
+        candidates_lexical=lexical,
         related_pairs=sum(r.relation != "unrelated" for r in relations),
         families=len(families),
+        embedded_documents=len(cache),
         seconds_read_sketch=t1 - t0,
         seconds_candidates=t2 - t1,
         seconds_align=t3 - t2,
         seconds_families=t4 - t3,
+        seconds_embed=seconds_embed,
         seconds_total=t4 - t0,
     )
     return ScanResult(docs, relations, families, list(problems), stats)

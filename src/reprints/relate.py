@@ -1,11 +1,12 @@
 """Relate: classify a pair of versions from its alignment, keeping the evidence.
 
 The classifier is a short ordered list of rules over :class:`Evidence`; each rule
-either names the relation or passes. Semantic evidence (rewrites, translations)
-will add fields to :class:`Evidence` and rules before the final ``unrelated``.
-Sharing a quoted sentence or a boilerplate paragraph covers only a small share
-of either text, so it never reaches ``excerpt``: shared names and topic are not
-enough, shared passages are.
+either names the relation or passes. Lexical rules come first (``identical``,
+``reformatted``, ``excerpt``); semantic ones (``rewrite``, ``translation``) only
+see pairs the lexical rules let pass. Sharing a quoted sentence or a
+boilerplate paragraph covers only a small share of either text, so it never
+reaches ``excerpt``; and similar vectors alone never make a ``rewrite``: the
+matched passages must cover much of both texts and agree on names and numbers.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from datetime import date
 from typing import Mapping
 
 from reprints.align import Alignment
+from reprints.align_semantic import QuoteMatch
 
-__all__ = ["RELATIONS", "RelateParams", "Evidence", "Relation", "classify", "metadata_agreement", "meta_date"]
+__all__ = ["RELATIONS", "RelateParams", "Evidence", "SemanticEvidence", "Relation", "classify", "metadata_agreement", "meta_date"]
 
 RELATIONS = ("identical", "reformatted", "excerpt", "rewrite", "translation", "unrelated")
 
@@ -28,11 +30,21 @@ class RelateParams:
     ``reformatted``: both texts at least this much found in the other.
     ``excerpt``: the shorter text at least this much found in the longer, and
     at least ``excerpt_words`` words shared (a quoted sentence is shorter).
+    ``rewrite``/``translation``: passages matched by meaning or words cover at
+    least ``rewrite`` of one text and ``rewrite_min`` of the other, in at least
+    ``rewrite_passages`` passages of mean similarity ``rewrite_similarity``,
+    whose names and numbers agree at least ``rewrite_facts`` (where they state
+    any). Other languages on the two sides make it a ``translation``.
     """
 
     reformatted: float = 0.9
     excerpt: float = 0.8
     excerpt_words: int = 40
+    rewrite: float = 0.5
+    rewrite_min: float = 0.3
+    rewrite_passages: int = 3
+    rewrite_similarity: float = 0.6
+    rewrite_facts: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +60,11 @@ class Evidence:
     same_text: bool
     same_body: bool
     metadata: dict[str, object] = field(default_factory=dict)
+    semantic: SemanticEvidence | None = None
 
     def as_dict(self) -> dict[str, object]:
         """The JSON shape used in ``pairs.jsonl``."""
-        return {
+        out = {
             "a_in_b": round(self.a_in_b, 4),
             "b_in_a": round(self.b_in_a, 4),
             "shared_words": self.shared_words,
@@ -60,6 +73,37 @@ class Evidence:
             "same_body": self.same_body,
             "metadata": self.metadata,
         }
+        if self.semantic is not None:
+            out["semantic"] = self.semantic.as_dict()
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class SemanticEvidence:
+    """What semantic alignment found: share of each text in matched passages
+    (by meaning or by words), passages matched by meaning and their mean
+    similarity, agreement of their names and numbers (None: none stated), and
+    each side's language."""
+
+    a_cover: float
+    b_cover: float
+    passages: int
+    similarity: float
+    facts: float | None
+    lang_a: str
+    lang_b: str
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON shape used in ``pairs.jsonl``."""
+        return {"a_cover": round(self.a_cover, 4), "b_cover": round(self.b_cover, 4), "passages": self.passages,
+                "similarity": round(self.similarity, 4),
+                "facts": None if self.facts is None else round(self.facts, 4),
+                "lang_a": self.lang_a, "lang_b": self.lang_b}
+
+    def swapped(self) -> SemanticEvidence:
+        """The same evidence seen from B's side."""
+        return SemanticEvidence(self.b_cover, self.a_cover, self.passages, self.similarity, self.facts,
+                                self.lang_b, self.lang_a)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +125,7 @@ class Relation:
     alignment: Alignment
     a_only: tuple[tuple[int, int, str], ...] = ()
     b_only: tuple[tuple[int, int, str], ...] = ()
+    quotes: tuple[QuoteMatch, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         """The JSON shape of one ``pairs.jsonl`` line."""
@@ -92,6 +137,7 @@ class Relation:
             "passages": [p.as_dict() for p in self.alignment.passages],
             "a_only": [{"start": s, "end": e, "kind": k} for s, e, k in self.a_only],
             "b_only": [{"start": s, "end": e, "kind": k} for s, e, k in self.b_only],
+            "quotes": [q.as_dict() for q in self.quotes],
             "evidence": self.evidence.as_dict(),
         }
 
@@ -103,6 +149,8 @@ def classify(ev: Evidence, params: RelateParams = RelateParams()) -> tuple[str, 
     ('excerpt', 1.0, True)
     >>> classify(Evidence(0.04, 0.05, 25, 1, False, False))
     ('unrelated', 0.05, False)
+    >>> classify(Evidence(0.04, 0.05, 25, 1, False, False, {}, SemanticEvidence(0.8, 0.7, 6, 0.75, 0.9, "en", "it")))
+    ('translation', 0.5625, False)
     """
     if ev.same_text:
         return "identical", 1.0, False
@@ -114,6 +162,15 @@ def classify(ev: Evidence, params: RelateParams = RelateParams()) -> tuple[str, 
     if hi >= params.excerpt and ev.shared_words >= params.excerpt_words:
         # the text found almost whole in the other is the excerpt
         return "excerpt", hi, ev.a_in_b > ev.b_in_a
+    sem = ev.semantic
+    if sem is not None:
+        lo_c, hi_c = min(sem.a_cover, sem.b_cover), max(sem.a_cover, sem.b_cover)
+        if (hi_c >= params.rewrite and lo_c >= params.rewrite_min and sem.passages >= params.rewrite_passages
+                and sem.similarity >= params.rewrite_similarity
+                and (sem.facts is None or sem.facts >= params.rewrite_facts)):
+            known = "und" not in (sem.lang_a, sem.lang_b)
+            name = "translation" if known and sem.lang_a != sem.lang_b else "rewrite"
+            return name, round(sem.similarity * (lo_c + hi_c) / 2, 4), False
     return "unrelated", hi, False
 
 
