@@ -76,6 +76,8 @@ def scan_cmd(
     shingle: int = typer.Option(5, help="Words per shingle."),
     jobs: int = typer.Option(0, "--jobs", "-j", min=0,
                              help="Worker processes that sketch while the input is read, then align (0: one per core, 1: none)."),
+    semantic: bool = typer.Option(True, "--semantic/--no-semantic",
+                                  help="Also find rewrites and translations by meaning (off: lexical only, much faster)."),
     parquet: bool = typer.Option(False, "--parquet", help="Also write pairs.parquet and families.parquet."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar and no summary."),
 ) -> None:
@@ -93,7 +95,7 @@ def scan_cmd(
     _check_writable(output)
     try:
         params = ScanParams(sketch=SketchParams(shingle=shingle, num_perm=num_perm), lsh=LSHParams(threshold=threshold),
-                            jobs=jobs)
+                            jobs=jobs, semantic=semantic)
     except ValueError as exc:
         _fail(str(exc))
     problems: list[LoadProblem] = []
@@ -195,17 +197,20 @@ def compare_cmd(
     a: Path = typer.Argument(..., help="First document (any supported format, one document)."),
     b: Path = typer.Argument(..., help="Second document."),
     width: Optional[int] = typer.Option(None, help="Width of the side-by-side view (default: terminal)."),
+    semantic: bool = typer.Option(True, "--semantic/--no-semantic",
+                                  help="Match reworded and translated passages too (off: word-for-word matches only)."),
 ) -> None:
     """Show two documents side by side with aligned passages marked.
 
-    Aligned passages are on green (yellow-green when slightly edited), story text
-    found on one side only is red (what the other version dropped or added),
-    header and boilerplate lines are dim; lists of each side's extras follow.
+    Aligned passages are on green (yellow-green when slightly edited, blue when
+    reworded, magenta when translated), story text found on one side only is
+    red (what the other version dropped or added), header and boilerplate lines
+    are dim; lists of each side's extras and of quotes worded differently follow.
     """
     da, db = _one(a), _one(b)
     if da.id == db.id:
         db = Document(db.id + " (2)", db.text, db.meta, db.header)
-    rel = compare_documents(da, db)
+    rel = compare_documents(da, db, ScanParams(semantic=semantic))
     console = Console(highlight=False, width=width or None)
     print_comparison(da, db, rel, console, width=width)
 

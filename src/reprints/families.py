@@ -35,14 +35,54 @@ AGENCIES = (
 
 @dataclass(frozen=True, slots=True)
 class TreeEdge:
-    """``child`` most likely derives from ``parent``, as ``relation``."""
+    """``child`` most likely derives from ``parent``, as ``relation``, and what
+    changed on the way: story text the child ``added`` and the parent's text it
+    ``dropped`` (``(start, end)`` in each one's original text), passages it
+    ``reworded`` or translated (``(child_start, child_end, parent_start,
+    parent_end, kind)``), and quotations worded differently
+    (``(child_start, child_end, parent_start, parent_end, speaker)``)."""
 
     child: str
     parent: str
     relation: str
+    added: tuple[tuple[int, int], ...] = ()
+    dropped: tuple[tuple[int, int], ...] = ()
+    reworded: tuple[tuple[int, int, int, int, str], ...] = ()
+    quotes: tuple[tuple[int, int, int, int, str], ...] = ()
 
-    def as_dict(self) -> dict[str, str]:
-        return {"child": self.child, "parent": self.parent, "relation": self.relation}
+    def as_dict(self) -> dict[str, object]:
+        """The JSON shape of one tree edge in ``families.jsonl``."""
+        return {
+            "child": self.child, "parent": self.parent, "relation": self.relation,
+            "added": [{"start": a, "end": b} for a, b in self.added],
+            "dropped": [{"start": a, "end": b} for a, b in self.dropped],
+            "reworded": [{"child_start": a, "child_end": b, "parent_start": c, "parent_end": d, "kind": k}
+                         for a, b, c, d, k in self.reworded],
+            "quote_variants": [{"child_start": a, "child_end": b, "parent_start": c, "parent_end": d,
+                                "speaker": k} for a, b, c, d, k in self.quotes],
+        }
+
+
+def _edge(child: str, parent: str, r: Relation) -> TreeEdge:
+    """The tree edge from ``parent`` to ``child`` with what changed, read off their relation."""
+    child_is_a = r.a == child
+    mine, theirs = (r.a_only, r.b_only) if child_is_a else (r.b_only, r.a_only)
+    reworded = []
+    for p in r.alignment.passages:
+        if p.kind in ("reworded", "translated"):
+            c0, c1, p0, p1 = (p.a_start, p.a_end, p.b_start, p.b_end) if child_is_a else \
+                (p.b_start, p.b_end, p.a_start, p.a_end)
+            reworded.append((c0, c1, p0, p1, p.kind))
+    quotes = []
+    for q in r.quotes:
+        if not q.same_wording:
+            c0, c1, p0, p1 = (q.a_start, q.a_end, q.b_start, q.b_end) if child_is_a else \
+                (q.b_start, q.b_end, q.a_start, q.a_end)
+            quotes.append((c0, c1, p0, p1, q.a_speaker or q.b_speaker))
+    return TreeEdge(child, parent, r.relation,
+                    tuple((s, e) for s, e, k in mine if k == "text"),
+                    tuple((s, e) for s, e, k in theirs if k == "text"),
+                    tuple(reworded), tuple(quotes))
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,24 +186,26 @@ def _tree(origin: str, members: Sequence[str], rels: Sequence[Relation],
         adjacent[r.a].append((r.b, r))
         adjacent[r.b].append((r.a, r))
     dates = {m: meta_date(meta.get(m, {})) for m in members}
+    id_of = {id(r): k for k, r in enumerate(rels)}
     depth = {origin: 0}
-    heap: list[tuple[float, int, int, str, str, str]] = []
+    heap: list[tuple[float, int, int, str, str, int]] = []
 
     def offer(p: str) -> None:
         for u, r in adjacent[p]:
+            k = id_of[id(r)]
             if u not in depth:
                 w = r.score - (0.5 if r.relation == "excerpt" and r.a == u else 0.0)
                 later = int(bool(dates[p] and dates[u] and dates[p] > dates[u]))
-                heapq.heappush(heap, (-round(w, 6), later, depth[p], u, p, r.relation))
+                heapq.heappush(heap, (-round(w, 6), later, depth[p], u, p, k))
 
     offer(origin)
     edges: list[TreeEdge] = []
     while heap:
-        *_, u, p, relation = heapq.heappop(heap)
+        *_, u, p, k = heapq.heappop(heap)
         if u in depth:
             continue
         depth[u] = depth[p] + 1
-        edges.append(TreeEdge(u, p, relation))
+        edges.append(_edge(u, p, rels[k]))
         offer(u)
     return tuple(edges)
 

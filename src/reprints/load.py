@@ -788,6 +788,17 @@ _MONTHS: dict[str, int] = {
     "april": 4, "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7,
     "august": 8, "aug": 8, "september": 9, "sept": 9, "sep": 9, "october": 10,
     "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+    # Italian, German, French, Spanish, and Russian (genitive, as dates print it)
+    "gennaio": 1, "febbraio": 2, "marzo": 3, "aprile": 4, "maggio": 5, "giugno": 6, "luglio": 7,
+    "agosto": 8, "settembre": 9, "ottobre": 10, "novembre": 11, "dicembre": 12,
+    "januar": 1, "jänner": 1, "februar": 2, "märz": 3, "maerz": 3, "mai": 5, "juni": 6, "juli": 7,
+    "oktober": 10, "dezember": 12,
+    "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "juin": 6, "juillet": 7,
+    "août": 8, "aout": 8, "septembre": 9, "octobre": 10, "décembre": 12, "decembre": 12,
+    "enero": 1, "febrero": 2, "abril": 4, "mayo": 5, "junio": 6, "julio": 7, "septiembre": 9,
+    "setiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
+    "января": 1, "февраля": 2, "марта": 3, "апреля": 4, "мая": 5, "июня": 6, "июля": 7,
+    "августа": 8, "сентября": 9, "октября": 10, "ноября": 11, "декабря": 12,
 }  # fmt: skip
 _MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _WEEKDAY = r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+)?"
@@ -802,7 +813,8 @@ _ISO = (
     r"(?:[t ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?)?"
 )
 _MDY = rf"(?P<mon>{_MONTH_NAMES})\.?\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<my>\d{{4}})"
-_DMY = rf"(?P<dd>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<dmon>{_MONTH_NAMES})\.?,?\s+(?P<dy>\d{{4}})"
+_DMY = (rf"(?P<dd>\d{{1,2}})(?:st|nd|rd|th|er|º|\.)?\s+(?:of\s+|de\s+)?(?P<dmon>{_MONTH_NAMES})\.?,?\s+"
+        rf"(?:de\s+)?(?P<dy>\d{{4}})(?:\s+(?:года|г\.))?")
 _DATE_RE = re.compile(
     rf"{_LABEL}{_WEEKDAY}(?:{_ISO}|{_MDY}|{_DMY}){_TIME}",
     re.IGNORECASE,
@@ -814,10 +826,15 @@ def parse_date(text: str) -> str | None:
 
     Accepts "December 22, 2021", "Dec. 22, 2021", "22 December 2021",
     "Wednesday, December 22, 2021 10:15 am", "2021-12-22T10:00:00Z",
-    "Published: Dec 22, 2021"; anything else gives None.
+    "Published: Dec 22, 2021", and the day-month-year forms of Italian,
+    German, French, Spanish and Russian ("22 dicembre 2021", "22. Dezember
+    2021", "22 de diciembre de 2021", "22 декабря 2021 года"); anything else
+    gives None.
 
         >>> parse_date("Wed, 22 Dec 2021 10:00:00 GMT")
         '2021-12-22'
+        >>> parse_date("5. März 2024"), parse_date("5 марта 2024 года"), parse_date("5 de marzo de 2024")
+        ('2024-03-05', '2024-03-05', '2024-03-05')
     """
     match = _DATE_RE.fullmatch(text.strip().strip("*_").strip())
     if match is None:
@@ -843,7 +860,7 @@ _Style = Literal["plain", "md", "extracted"]
 _Span = tuple[int, int]  # stripped content of one line; start == end for a blank line
 _Field = tuple[int, int, str]  # a header span: start, end, field name
 
-_BYLINE_RE = re.compile(r"(?:by|BY|By)\s+(?P<name>[A-Z].*)")
+_BYLINE_RE = re.compile(r"(?:(?:by|BY|By)\s+(?P<name>[A-Z].*)|(?:Di|Von|Par|Por)\s+(?P<other>\w.*))")
 _BYLINE_LABEL_RE = re.compile(r"(?:byline|author|authors)\s*:\s*(?P<name>\S.*)", re.IGNORECASE)
 _BYLINE_SPLIT_RE = re.compile(r"\s*(?:[|,–—·]|\s-\s|\bon\b)\s*")
 _NAME_WORDS = frozenset(
@@ -899,6 +916,9 @@ def _parse_header(text: str, style: _Style, known_title: str | None) -> tuple[di
         elif rank == 0 and (title := _title(line, _text_of(text, upcoming), style, known_title)) is not None:
             meta["title"] = title
             spans.append((s, e, "title"))
+        elif "byline" not in meta and "date" not in meta and rank > 0 and _credit_before_date(line, text, e):
+            meta["byline"] = line.strip()  # a credit without "By" ("Servizio esteri"), known by the date after it
+            spans.append((s, e, "byline"))
         else:
             body_seen = True
             break
@@ -911,6 +931,15 @@ def _parse_header(text: str, style: _Style, known_title: str | None) -> tuple[di
     for key, value in tail_meta.items():
         meta.setdefault(key, value)
     return meta, spans + tail_spans
+
+
+def _credit_before_date(line: str, text: str, end: int) -> bool:
+    """A short line that does not read like a sentence, followed by a date line."""
+    line = line.strip()
+    if not line or len(line) >= _MAX_BYLINE or line.endswith((".", "!", "?", ":", ";")):
+        return False
+    rest = text[end : end + 200].lstrip()
+    return parse_date(rest.split("\n", 1)[0]) is not None
 
 
 def _text_of(text: str, span: _Span | None) -> str | None:
@@ -964,7 +993,7 @@ def _byline(line: str) -> tuple[str, str | None] | None:
     match = _BYLINE_RE.fullmatch(line) or _BYLINE_LABEL_RE.fullmatch(line)
     if match is None:
         return None
-    name, date = match.group("name").strip(), None
+    name, date = (match.groupdict().get("name") or match.groupdict().get("other") or "").strip(), None
     for sep in _BYLINE_SPLIT_RE.finditer(name):
         found = parse_date(name[sep.end() :])
         if found is not None:
@@ -975,6 +1004,8 @@ def _byline(line: str) -> tuple[str, str | None] | None:
     words = name.replace(",", " ").replace("&", " ").split()
     if len(words) > 12:
         return None
+    if match.groupdict().get("other"):
+        return name, date  # "Di/Von/Par/Por" bylines credit desks in lowercase words ("la rédaction")
     for word in words:
         if word[0].islower() and word.strip(".").lower() not in _NAME_WORDS:
             return None

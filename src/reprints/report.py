@@ -23,7 +23,8 @@ from reprints.relate import Relation
 
 __all__ = ["write_jsonl", "write_parquet", "write_outputs", "print_summary", "print_comparison"]
 
-_STYLES = {"verbatim": "on dark_green", "near-verbatim": "on dark_olive_green3", "text": "bold red"}
+_STYLES = {"verbatim": "on dark_green", "near-verbatim": "on dark_olive_green3", "reworded": "on dark_blue",
+           "translated": "on dark_magenta", "text": "bold red"}
 _REMOVED_STYLE = "dim italic"
 
 
@@ -89,11 +90,24 @@ def print_summary(result: ScanResult, console: Console, max_families: int = 20, 
         tree = Tree(Text.assemble((fam.id, "bold"), f"  {len(fam.members)} versions  origin ",
                                   (fam.origin, "bold cyan"), f"  ({why})"))
         nodes = {fam.origin: tree}
+        langs = {d.id: d.meta.get("lang", "") for d in result.documents}
         for edge in fam.tree:
-            nodes[edge.child] = nodes[edge.parent].add(Text.assemble(edge.child, "  ", (edge.relation, "green")))
+            changed = [f"{len(x)} {name}" for x, name in ((edge.added, "added"), (edge.dropped, "dropped"),
+                                                          (edge.reworded, "reworded"), (edge.quotes, "quote variants"))
+                       if x]
+            lang = f" [{langs[edge.child]}]" if langs.get(edge.child) else ""
+            nodes[edge.child] = nodes[edge.parent].add(Text.assemble(
+                edge.child, lang, "  ", (edge.relation, "green"),
+                ("  " + ", ".join(changed), "dim") if changed else ""))
         console.print(tree)
     if len(result.families) > max_families:
         console.print(f"... and {len(result.families) - max_families} more families (see families.jsonl)")
+
+
+def _flat(text: str, limit: int = 240) -> str:
+    """One line of at most ``limit`` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
 def _marked(doc: Document, spans: list[tuple[int, int, str]]) -> Text:
@@ -109,17 +123,19 @@ def print_comparison(a: Document, b: Document, rel: Relation, console: Console, 
     has in red (story text) or dim (header and boilerplate lines), then lists."""
     ev = rel.evidence
     first, second = (a, b) if rel.a == a.id else (b, a)
-    console.print(
-        Panel(
-            Text.assemble(
-                (rel.relation, "bold"), f"  score {rel.score:.2f}  ",
-                f"{first.id} found in {second.id}: {ev.a_in_b:.0%}  ",
-                f"{second.id} found in {first.id}: {ev.b_in_a:.0%}  ",
-                f"passages {ev.passages}, shared words {ev.shared_words}",
-            ),
-            title="reprints compare",
-        )
-    )
+    parts: list[str | tuple[str, str]] = [
+        (rel.relation, "bold"), f"  score {rel.score:.2f}  ",
+        f"{first.id} found in {second.id}: {ev.a_in_b:.0%}  ",
+        f"{second.id} found in {first.id}: {ev.b_in_a:.0%}  ",
+        f"passages {ev.passages}, shared words {ev.shared_words}",
+    ]
+    if ev.semantic is not None:
+        sem = ev.semantic
+        facts = "n/a" if sem.facts is None else f"{sem.facts:.0%}"
+        parts.append(f"\nby meaning: {sem.passages} passages, similarity {sem.similarity:.2f}, "
+                     f"covering {sem.a_cover:.0%} / {sem.b_cover:.0%}; facts agree {facts}; "
+                     f"languages {sem.lang_a} / {sem.lang_b}")
+    console.print(Panel(Text.assemble(*parts), title="reprints compare"))
     spans_a = [(p.a_start, p.a_end, p.kind) for p in rel.alignment.passages] + list(rel.a_only)
     spans_b = [(p.b_start, p.b_end, p.kind) for p in rel.alignment.passages] + list(rel.b_only)
     table = Table(show_lines=False, expand=True, width=width)
@@ -128,7 +144,16 @@ def print_comparison(a: Document, b: Document, rel: Relation, console: Console, 
     table.add_row(_marked(first, spans_a), _marked(second, spans_b))
     console.print(table)
     console.print(Text.assemble(("aligned", _STYLES["verbatim"]), " ", ("near-verbatim", _STYLES["near-verbatim"]),
+                                " ", ("reworded", _STYLES["reworded"]), " ", ("translated", _STYLES["translated"]),
                                 " ", ("only on this side", _STYLES["text"]), " ", ("left out of the body", _REMOVED_STYLE)))
+    variants = [q for q in rel.quotes if not q.same_wording]
+    if variants:
+        console.print("[bold]Quotes worded differently[/bold]", highlight=False)
+        for q in variants:
+            who = q.a_speaker or q.b_speaker or "unattributed"
+            console.print(f"  {who}: \"{_flat(first.text[q.a_start:q.a_end])}\"", markup=False, soft_wrap=True)
+            console.print(f"  {' ' * len(who)}  \"{_flat(second.text[q.b_start:q.b_end])}\"  "
+                          f"(similarity {q.similarity:.2f})", markup=False, soft_wrap=True)
     for label, doc, only in ((f"Only in {first.id}", first, rel.a_only), (f"Only in {second.id}", second, rel.b_only)):
         if not only:
             continue
