@@ -210,7 +210,7 @@ def child_reprints(corpus: Path, truth_path: Path, threshold: float | None, jobs
         from reprints.load import LoadProblem, iter_load
     from reprints.pipeline import ScanParams, scan
 
-    params = ScanParams()
+    params = ScanParams(semantic=False)  # the lexical engine against a lexical peer
     if threshold is not None and threshold != params.lsh.threshold:
         params = dataclasses.replace(params, lsh=dataclasses.replace(params.lsh, threshold=threshold))
     if jobs is not None:

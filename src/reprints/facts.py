@@ -26,7 +26,7 @@ _NUMBER = re.compile(r"\d[\d.,\u00a0\u202f ]*\d|\d")
 _SENT_START = re.compile(r'(?:^|[.!?:]["\')]?\s+|"\s*)$')
 #: Capitalised words that start clauses or name days and months in several languages.
 _STOP = frozenset(
-    "the a an he she it they we i his her their this that these those in on at after before but and "
+    "the a an he she it they we i his her their its our my your this that these those in on at after before but and "
     "when while as if by for from with monday tuesday wednesday thursday friday saturday sunday "
     "january february march april may june july august september october november december "
     "il la le lo gli i un una der die das ein eine el los las les une des ce cette и в на".split()
@@ -139,7 +139,9 @@ def _attribution(quoted: str, after: str, before: str) -> str | None:
             return names[-1] if names else ""
         names = _names(sentence)
         return names[0] if names else ""
-    return None
+    # a quote inside a sentence ("Janssen called the walkout "..."): its subject
+    names = _names(re.split(r"[.!?]\s+(?=[A-Z\"])", head)[-1])
+    return names[0] if names else None
 
 
 def quotations(text: str, paragraphs: tuple[tuple[int, int], ...] = ()) -> list[Quote]:
