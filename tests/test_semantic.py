@@ -1,6 +1,8 @@
 """Rewrites and translations: semantic alignment, facts, quotes and the relations they give."""
 
 import json
+from collections import defaultdict
+from pathlib import Path
 
 import pytest
 from _paths import SEED_ORIGIN, SEED_REWRITE, SEED_WRAPPED, seeds
@@ -204,3 +206,65 @@ def test_unit_alignment_keeps_order_and_finds_moves():
     assert s.a_cover > 0.6
     pairs = [(p.a_start, p.b_start) for p in s.passages]
     assert len({x for x, _ in pairs}) == len(pairs)  # each origin paragraph matched once
+
+
+MULTI = Path(__file__).resolve().parents[1] / "examples" / "multilingual"
+
+
+@pytest.fixture(scope="module")
+def multilingual_scan():
+    corpus = load_corpus(MULTI / "corpus")
+    return corpus, scan(corpus.documents)
+
+
+def _multi_truth():
+    families, origins, relations = defaultdict(set), {}, {}
+    for line in (MULTI / "truth.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if "id" in row:
+            families[row["family"]].add(row["id"])
+        elif "origin" in row:
+            origins[row["family"]] = row["origin"]
+        else:
+            relations[frozenset((row["a"], row["b"]))] = row["relation"]
+    return families, origins, relations
+
+
+def test_multilingual_set_is_what_the_issue_asks_for(multilingual_scan):
+    corpus, _ = multilingual_scan
+    families, origins, relations = _multi_truth()
+    stories = [f for f, m in families.items() if len(m) > 1]
+    assert len(stories) >= 10 and corpus.problems == []
+    langs = {d.id: d.meta.get("lang") for d in corpus.documents}
+    for fam in stories:
+        members = families[fam]
+        assert sum(m.endswith("-en-rewrite.txt") for m in members) == 1
+        assert len({langs[m] for m in members} - {"en"}) >= 2 or \
+            len({m.rsplit("-", 1)[-1] for m in members if "-en-" not in m}) >= 2
+
+
+def test_multilingual_families_and_origins_are_found(multilingual_scan):
+    _, result = multilingual_scan
+    families, origins, _ = _multi_truth()
+    assert {frozenset(f.members) for f in result.families} == {frozenset(m) for m in families.values() if len(m) > 1}
+    found_origin = {frozenset(f.members): f.origin for f in result.families}
+    for fam, origin in origins.items():
+        assert found_origin[frozenset(families[fam])] == origin
+
+
+def test_multilingual_pair_relations(multilingual_scan):
+    _, result = multilingual_scan
+    _, _, relations = _multi_truth()
+    found = {frozenset((r.a, r.b)): r for r in result.related}
+    # every version's relation to its origin is found and named right
+    for pair, name in relations.items():
+        if any(x.endswith("-en-origin.txt") for x in pair):
+            assert pair in found, sorted(pair)
+            assert found[pair].relation == name, (sorted(pair), found[pair].relation)
+    # no pair is named wrongly, and at least 90% of all labelled pairs are found
+    for pair, r in found.items():
+        assert relations.get(pair) == r.relation, (sorted(pair), r.relation)
+    assert sum(p in found for p in relations) >= 0.9 * len(relations)
+    # translated passages are marked as such, rewrites as reworded
+    kinds = {r.relation: {p.kind for p in r.alignment.passages} for r in result.related}
+    assert "translated" in kinds["translation"] and "reworded" in kinds["rewrite"]
