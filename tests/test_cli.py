@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from _paths import SEED_ORIGIN, SEED_WRAPPED, seeds
+from _paths import SEED_ORIGIN, SEED_REWRITE, SEED_WRAPPED, seeds
 from _stories import FERRY, MINE, agency, body, wrapped
 
 
@@ -110,6 +110,32 @@ def test_compare_marks_passages_and_differences():
     assert f"Only in {SEED_ORIGIN}" in res.stdout and "[header:byline] By AFP" in res.stdout
     assert "[credit] Russia's Foreign Minister Sergei Lavrov. MFA Russia" in res.stdout
     assert f"Only in {SEED_WRAPPED}" in res.stdout and "[url] https://www.themoscowtimes.com/author/afp" in res.stdout
+
+
+def test_compare_shows_a_rewrite_and_its_quote_variants():
+    s = seeds()
+    res = run("compare", str(s / SEED_ORIGIN), str(s / SEED_REWRITE), "--width", "160")
+    assert res.returncode == 0, res.stderr
+    assert "rewrite" in res.stdout and "by meaning:" in res.stdout
+    assert "Quotes worded differently" in res.stdout
+    assert "views conflicts as a desirable scenario" in res.stdout and "sees conflict as a desirable" in res.stdout
+    assert "[text] The negotiators have been selected" in res.stdout
+    off = run("compare", str(s / SEED_ORIGIN), str(s / SEED_REWRITE), "--width", "160", "--no-semantic")
+    assert off.returncode == 0, off.stderr
+    assert "unrelated" in off.stdout and "by meaning:" not in off.stdout
+
+
+def test_scan_no_semantic_keeps_the_rewrite_apart(tmp_path: Path):
+    s = seeds()
+    out_on, out_off = tmp_path / "on", tmp_path / "off"
+    assert run("scan", str(s), "-o", str(out_on), "-q").returncode == 0
+    assert run("scan", str(s), "-o", str(out_off), "-q", "--no-semantic").returncode == 0
+    on = [json.loads(line) for line in (out_on / "families.jsonl").read_text().splitlines()]
+    off = [json.loads(line) for line in (out_off / "families.jsonl").read_text().splitlines()]
+    assert [sorted(f["members"]) for f in on] == [sorted([SEED_ORIGIN, SEED_WRAPPED, SEED_REWRITE])]
+    assert [sorted(f["members"]) for f in off] == [sorted([SEED_ORIGIN, SEED_WRAPPED])]
+    rewrite = [e for e in on[0]["tree"] if e["child"] == SEED_REWRITE][0]
+    assert rewrite["relation"] == "rewrite" and rewrite["added"] and rewrite["dropped"] and rewrite["quote_variants"]
 
 
 def test_compare_missing_file(tmp_path: Path):
