@@ -21,3 +21,20 @@ def seeds() -> Path:
 
 def seed_text(name: str) -> str:
     return (seeds() / name).read_text(encoding="utf-8")
+
+
+def truth_of(path: Path):
+    """A truth file as (family label -> ids, family label -> origin, {a, b} -> relation)."""
+    import json
+    from collections import defaultdict
+
+    families, origins, relations = defaultdict(set), {}, {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if "id" in row:
+            families[row["family"]].add(row["id"])
+        elif "origin" in row:
+            origins[row["family"]] = row["origin"]
+        else:
+            relations[frozenset((row["a"], row["b"]))] = row["relation"]
+    return families, origins, relations

@@ -1,27 +1,16 @@
 """The bundled example corpus: scan must find exactly the families written beside it."""
 
-import json
 import shutil
-from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from _paths import EXAMPLES, SEED_ORIGIN, SEED_REWRITE, SEED_WRAPPED, seeds
+from _paths import EXAMPLES, SEED_ORIGIN, SEED_REWRITE, SEED_WRAPPED, seeds, truth_of
 
 from reprints import load_corpus, scan
 
 
 def _truth():
-    families, origins, relations = defaultdict(set), {}, {}
-    for line in (EXAMPLES / "truth.jsonl").read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        if "id" in row:
-            families[row["family"]].add(row["id"])
-        elif "origin" in row:
-            origins[row["family"]] = row["origin"]
-        else:
-            relations[frozenset((row["a"], row["b"]))] = row["relation"]
-    return families, origins, relations
+    return truth_of(EXAMPLES / "truth.jsonl")
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,10 @@
 """Rewrites and translations: semantic alignment, facts, quotes and the relations they give."""
 
 import json
-from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from _paths import SEED_ORIGIN, SEED_REWRITE, SEED_WRAPPED, seeds
+from _paths import SEED_ORIGIN, SEED_REWRITE, SEED_WRAPPED, seeds, truth_of
 
 from reprints import ScanParams, compare_documents, document_from_text, load_corpus, scan
 from reprints.align_semantic import align_semantic, prepare
@@ -218,16 +217,7 @@ def multilingual_scan():
 
 
 def _multi_truth():
-    families, origins, relations = defaultdict(set), {}, {}
-    for line in (MULTI / "truth.jsonl").read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        if "id" in row:
-            families[row["family"]].add(row["id"])
-        elif "origin" in row:
-            origins[row["family"]] = row["origin"]
-        else:
-            relations[frozenset((row["a"], row["b"]))] = row["relation"]
-    return families, origins, relations
+    return truth_of(MULTI / "truth.jsonl")
 
 
 def test_multilingual_set_is_what_the_issue_asks_for(multilingual_scan):
