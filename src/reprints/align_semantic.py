@@ -134,13 +134,15 @@ class QuoteMatch:
 
 @dataclass(frozen=True, slots=True)
 class SemanticAlignment:
-    """Passages matched by meaning (kind ``reworded`` or ``translated``), the
-    share of each side's words in a matched unit (lexical matches included),
+    """Passages matched by meaning (kind ``reworded`` or ``translated``), B's
+    words in them (``Passage.words`` counts A's), the share of each side's
+    words in a matched unit (lexical matches included),
     the mean similarity of the semantic matches, how far the facts of the
     matched units agree (None: no facts to compare), the two languages, and
     the quotations found in both."""
 
     passages: tuple[Passage, ...]
+    b_words: int
     a_cover: float
     b_cover: float
     similarity: float
@@ -187,7 +189,7 @@ def _chain(score: np.ndarray) -> list[tuple[int, int]]:
     return out[::-1]
 
 
-def _facts_ok(fa: frozenset[str], fb: frozenset[str], sim: float, params: SemanticParams) -> bool:
+def _facts_ok(fa: frozenset[str], fb: frozenset[str], sim: float) -> bool:
     """False when both units state facts and share none (unless nearly the same text)."""
     agree = agreement(fa, fb)
     return agree is None or agree > 0 or min(len(fa), len(fb)) < 2 or sim >= 0.85
@@ -202,14 +204,15 @@ def _match_units(sa: SemanticText, sb: SemanticText, skip_a: np.ndarray, skip_b:
     ok = np.ones_like(sim, dtype=bool)
     for i in range(sim.shape[0]):
         for j in np.flatnonzero(sim[i] >= params.split):
-            ok[i, j] = _facts_ok(sa.facts[i], sb.facts[j], float(sim[i, j]), params)
+            ok[i, j] = _facts_ok(sa.facts[i], sb.facts[j], float(sim[i, j]))
     live = ok & ~skip_a[:, None] & ~skip_b[None, :]
+    masked = np.where(live, sim, -1.0)
     score = np.where(live, sim - params.match, -1.0)
     pairs = {(i, j) for i, j in _chain(score)}
     used_a = {i for i, _ in pairs}
     used_b = {j for _, j in pairs}
     # strong matches out of order, best first
-    for flat in np.argsort(-np.where(live, sim, -1.0), axis=None):
+    for flat in np.argsort(-masked, axis=None):
         i, j = divmod(int(flat), sim.shape[1])
         if sim[i, j] < params.strong:
             break
@@ -219,8 +222,8 @@ def _match_units(sa: SemanticText, sb: SemanticText, skip_a: np.ndarray, skip_b:
             used_b.add(j)
     # a unit split in two: the neighbour of a matched unit that matches the same counterpart
     # (only where that counterpart is the neighbour's best match)
-    best_b = np.where(live, sim, -1.0).argmax(axis=1)
-    best_a = np.where(live, sim, -1.0).argmax(axis=0)
+    best_b = masked.argmax(axis=1)
+    best_a = masked.argmax(axis=0)
     for i, j in sorted(pairs):
         for i2 in (i - 1, i + 1):
             if 0 <= i2 < sim.shape[0] and i2 not in used_a and live[i2, j] and sim[i2, j] >= params.split \
@@ -299,5 +302,6 @@ def align_semantic(sa: SemanticText, sb: SemanticText, lexical: Alignment | None
     similarity = float(np.mean([s for _, _, s in matches])) if matches else 0.0
     fa = frozenset().union(*(sa.facts[i] for i, _, _ in matches)) if matches else frozenset()
     fb = frozenset().union(*(sb.facts[j] for _, j, _ in matches)) if matches else frozenset()
-    return SemanticAlignment(tuple(passages), a_cover, b_cover, similarity, agreement(fa, fb),
+    b_words = int(sum(sb.words[j] for j in {j for _, j, _ in matches}))
+    return SemanticAlignment(tuple(passages), b_words, a_cover, b_cover, similarity, agreement(fa, fb),
                              sa.lang, sb.lang, _match_quotes(sa, sb, params))

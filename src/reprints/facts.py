@@ -131,8 +131,8 @@ def _attribution(quoted: str, after: str, before: str) -> str | None:
         names = _names(clause)
         return names[0] if names else ""
     head = before.rstrip()
+    sentence = re.split(r"[.!?]\s+(?=[A-Z\"])", head)[-1]
     if head.endswith((":", ",")) or head.lower().endswith(("saying", "said", "says")):
-        sentence = re.split(r"[.!?]\s+(?=[A-Z\"])", head)[-1]
         spoke = _SAID.search(sentence)
         if spoke:  # "..., Lavrov said:" names the speaker right before the verb
             names = _names(sentence[: spoke.start()])
@@ -140,7 +140,7 @@ def _attribution(quoted: str, after: str, before: str) -> str | None:
         names = _names(sentence)
         return names[0] if names else ""
     # a quote inside a sentence ("Janssen called the walkout "..."): its subject
-    names = _names(re.split(r"[.!?]\s+(?=[A-Z\"])", head)[-1])
+    names = _names(sentence)
     return names[0] if names else None
 
 
@@ -160,7 +160,11 @@ def quotations(text: str, paragraphs: tuple[tuple[int, int], ...] = ()) -> list[
     out: list[Quote] = []
     last = ""
     for p0, p1 in paras:
-        marks = [k for k in range(p0, p1) if text[k] == '"']
+        marks = []
+        k = text.find('"', p0, p1)
+        while k >= 0:
+            marks.append(k)
+            k = text.find('"', k + 1, p1)
         for o, c in zip(marks[0::2], marks[1::2]):
             if len(text[o + 1 : c].split()) < 3:
                 continue

@@ -131,10 +131,8 @@ def _semantic(rel: Relation, sa: SemanticText, sb: SemanticText, params: ScanPar
     al = rel.alignment
     passages = tuple(sorted(al.passages + s.passages, key=lambda p: (p.a_start, p.b_start)))
     extra_a = sum(p.words for p in s.passages)
-    extra_b = sum(sb.words[k] for k, u in enumerate(sb.units)
-                  if any(p.b_start <= sb.norm.to_original(u[0]) < p.b_end for p in s.passages))
     al = Alignment(passages, al.a_words, al.b_words, min(al.a_words, al.a_covered + extra_a),
-                   min(al.b_words, al.b_covered + extra_b))
+                   min(al.b_words, al.b_covered + s.b_words))
     a_only = _only(sa.norm, [(p.a_start, p.a_end) for p in passages])
     b_only = _only(sb.norm, [(p.b_start, p.b_end) for p in passages])
     return Relation(rel.a, rel.b, name, score if name != "unrelated" else rel.score, ev, al, a_only, b_only,

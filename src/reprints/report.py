@@ -85,12 +85,12 @@ def print_summary(result: ScanResult, console: Console, max_families: int = 20, 
             console.print(f"  ... and {len(result.problems) - max_problems} more")
     if not result.families:
         return
+    langs = {d.id: d.meta.get("lang", "") for d in result.documents}
     for fam in result.families[:max_families]:
         why = ", ".join(r.split(" (")[0] for r in fam.reasons)
         tree = Tree(Text.assemble((fam.id, "bold"), f"  {len(fam.members)} versions  origin ",
                                   (fam.origin, "bold cyan"), f"  ({why})"))
         nodes = {fam.origin: tree}
-        langs = {d.id: d.meta.get("lang", "") for d in result.documents}
         for edge in fam.tree:
             changed = [f"{len(x)} {name}" for x, name in ((edge.added, "added"), (edge.dropped, "dropped"),
                                                           (edge.reworded, "reworded"), (edge.quotes, "quote variants"))
