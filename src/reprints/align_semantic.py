@@ -25,7 +25,7 @@ from reprints.facts import Quote, agreement, anchors, quotations
 from reprints.language import detect_many
 from reprints.normalize import NormText
 
-__all__ = ["SemanticParams", "SemanticText", "QuoteMatch", "SemanticAlignment", "prepare", "prepare_many",
+__all__ = ["SemanticParams", "SemanticText", "QuoteMatch", "SemanticAlignment", "prepare", "prepare_many", "rebuild",
            "align_semantic"]
 
 
@@ -86,17 +86,31 @@ def prepare_many(norms: Sequence[NormText]) -> list[SemanticText]:
     out: list[SemanticText] = []
     k, kq = 0, len(texts)
     for n, sp, qs in zip(norms, spans, quotes):
-        unit_text = [n.text[a:b] for a, b in sp]
-        words = tuple(len(t.split()) for t in unit_text)
-        ul = tuple(langs[k : k + len(sp)])
-        known = anchors(n.text)
-        out.append(SemanticText(
-            n, sp, vec[k : k + len(sp)], ul, _doc_language(ul, words),
-            tuple(anchors(t, known) for t in unit_text), words, qs, vec[kq : kq + len(qs)],
-        ))
+        out.append(_assemble(n, sp, qs, vec[k : k + len(sp)], tuple(langs[k : k + len(sp)]),
+                             vec[kq : kq + len(qs)]))
         k += len(sp)
         kq += len(qs)
     return out
+
+
+def _assemble(n: NormText, sp: tuple[tuple[int, int], ...], qs: tuple[Quote, ...], vectors: np.ndarray,
+              langs: tuple[str, ...], quote_vectors: np.ndarray) -> SemanticText:
+    unit_text = [n.text[a:b] for a, b in sp]
+    words = tuple(len(t.split()) for t in unit_text)
+    known = anchors(n.text)
+    return SemanticText(n, sp, vectors, langs, _doc_language(langs, words),
+                        tuple(anchors(t, known) for t in unit_text), words, qs, quote_vectors)
+
+
+def rebuild(norm: NormText, vectors: np.ndarray, quote_vectors: np.ndarray, langs: Sequence[str]) -> SemanticText:
+    """The :class:`SemanticText` of ``norm`` from the vectors and unit languages
+    :func:`prepare` gave it before (kept in a store), without the model: units,
+    facts and quotations are cheap to find again, vectors are not."""
+    sp = tuple(units(norm))
+    qs = tuple(quotations(norm.text, norm.paragraphs))
+    if len(sp) != len(vectors) or len(qs) != len(quote_vectors) or len(langs) != len(sp):
+        raise ValueError("stored vectors do not fit this text (was it normalized differently?)")
+    return _assemble(norm, sp, qs, vectors, tuple(langs), quote_vectors)
 
 
 def prepare(norm: NormText) -> SemanticText:

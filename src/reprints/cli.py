@@ -1,11 +1,12 @@
-"""The ``reprints`` command line (Typer): ``scan`` a corpus, ``compare`` two documents."""
+"""The ``reprints`` command line (Typer): ``scan`` a corpus, ``compare`` two documents,
+and keep a store: ``add``, ``query``, ``families``, ``export``, ``serve``."""
 
 from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import TYPE_CHECKING, Iterator, List, Optional
 
 import typer
 from rich.console import Console
@@ -16,8 +17,11 @@ from reprints import __version__
 from reprints.candidates import LSHParams
 from reprints.load import Document, LoadProblem, iter_load
 from reprints.pipeline import ScanParams, compare_documents, scan
-from reprints.report import print_comparison, print_summary, write_outputs
+from reprints.report import print_comparison, print_families, print_query, print_summary, write_outputs
 from reprints.sketch import SketchParams
+
+if TYPE_CHECKING:
+    from reprints.store import Store
 
 app = typer.Typer(
     help="Find reprints, reformatted copies and excerpts of news stories, align them and name the original.",
@@ -177,18 +181,145 @@ def evaluate_cmd(
         console.print(f"false merge: {a} ~ {b}: {why}", markup=False, soft_wrap=True)
 
 
-def _one(path: Path) -> Document:
+_DB_HELP = "Store file (SQLite; created by `add` when missing)."
+
+
+def _store(db: Path, params: ScanParams | None = None, readonly: bool = False) -> Store:
+    from reprints.store import Store, StoreError
+
+    try:
+        return Store(db, params, readonly=readonly)
+    except StoreError as exc:
+        _fail(str(exc))
+    raise AssertionError  # pragma: no cover
+
+
+@app.command("add")
+def add_cmd(
+    paths: List[Path] = typer.Argument(..., help="Files or folders to add (any supported format)."),
+    db: Path = typer.Option(..., "--db", help=_DB_HELP),
+    semantic: bool = typer.Option(True, "--semantic/--no-semantic",
+                                  help="For a new store: also find rewrites and translations (kept in the store)."),
+    batch: int = typer.Option(500, min=1, help="Documents per transaction; each is safe once reported."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress and no summary."),
+) -> None:
+    """Add documents to a store, creating it if needed.
+
+    A document already stored with the same id and content is skipped; with new
+    content it replaces the stored one. Families are updated as documents
+    arrive and end up the same as `reprints scan` on everything added. Every
+    BATCH documents are committed together: a crash loses at most the batch in
+    flight, and readers never see half of one. Bad items are reported and
+    counted; the rest go on.
+    """
+    for path in paths:
+        if not path.exists():
+            _fail(f"no such file or folder: {path}")
+    console = Console(highlight=False, stderr=False)
+    store = _store(db, ScanParams(semantic=semantic))
+    problems: list[LoadProblem] = []
+
+    def items() -> Iterator[Document | LoadProblem]:
+        for path in paths:
+            for item in iter_load(path):
+                if isinstance(item, LoadProblem):
+                    problems.append(item)
+                    print(f"reprints: skipped {item}", file=sys.stderr)
+                yield item
+
+    with store, _progress(quiet, console) as bar:
+        task = bar.add_task("add", total=None) if bar else None
+
+        def committed(total) -> None:
+            done = total.added + total.updated + total.unchanged
+            if bar is not None:
+                bar.update(task, completed=done)
+            elif not quiet:
+                print(f"committed {done} documents ({total.added} added, {total.updated} updated, "
+                      f"{total.unchanged} unchanged)", flush=True)
+
+        try:
+            result = store.add(items(), batch=batch, on_commit=committed)
+        except OSError as exc:
+            _fail(f"cannot read input: {exc.strerror or exc}")
+        stats = store.stats()
+    if not quiet:
+        console.print(f"{result.added} added, {result.updated} updated, {result.unchanged} unchanged, "
+                      f"{result.skipped} skipped; {result.families_rebuilt} families rebuilt; store {db}: "
+                      f"{stats['documents']} documents in {stats['families']} families", soft_wrap=True)
+
+
+@app.command("query")
+def query_cmd(
+    file: Path = typer.Argument(..., help="The document to check (any supported format, one document)."),
+    db: Path = typer.Option(..., "--db", help="Store file."),
+    as_json: bool = typer.Option(False, "--json", help="Print the answer as one JSON object."),
+) -> None:
+    """Check one document against a store without adding it.
+
+    Prints the family of the stored versions it matches, that family's origin
+    and the document's relation to it, whether it would become the origin,
+    every stored version it matches, and its passages aligned with the best one.
+    """
+    doc = _one(file, "query")
+    store = _store(db, readonly=True)
+    with store:
+        result = store.query(doc)
+    if as_json:
+        import orjson
+
+        sys.stdout.write(orjson.dumps(result.as_dict()).decode() + "\n")
+        return
+    print_query(result, Console(highlight=False))
+
+
+@app.command("families")
+def families_cmd(
+    db: Path = typer.Option(..., "--db", help="Store file."),
+    limit: int = typer.Option(50, min=1, help="Most families to list."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON line per family, as in families.jsonl."),
+) -> None:
+    """List the families in a store, largest first."""
+    with _store(db, readonly=True) as store:
+        fams = store.families()
+    if as_json:
+        import orjson
+
+        for f in fams[:limit]:
+            sys.stdout.write(orjson.dumps(f.as_dict()).decode() + "\n")
+        return
+    print_families(fams, Console(highlight=False), limit)
+
+
+@app.command("export")
+def export_cmd(
+    db: Path = typer.Option(..., "--db", help="Store file."),
+    output: Path = typer.Option(..., "-o", "--output", help="Folder to write pairs.jsonl and families.jsonl into."),
+    parquet: bool = typer.Option(False, "--parquet", help="Also write pairs.parquet and families.parquet."),
+) -> None:
+    """Write a store's pairs and families as `reprints scan` writes them."""
+    _check_writable(output)
+    with _store(db, readonly=True) as store:
+        result = store.result()
+    try:
+        write_outputs(result, output, parquet=parquet)
+    except OSError as exc:
+        _fail(f"cannot write results to {output}: {exc.strerror or exc}")
+    print(f"Wrote {len(result.related)} pairs and {len(result.families)} families to {output}")
+
+
+def _one(path: Path, command: str = "compare") -> Document:
     if not path.exists():
         _fail(f"no such file: {path}")
     if path.is_dir():
-        _fail(f"{path} is a folder; compare takes two documents")
+        _fail(f"{path} is a folder; {command} takes a document file")
     docs: list[Document] = []
     for item in iter_load(path):
         if isinstance(item, LoadProblem):
             _fail(str(item))
         docs.append(item)
     if len(docs) != 1:
-        _fail(f"{path} holds {len(docs)} documents; compare takes files with one each")
+        _fail(f"{path} holds {len(docs)} documents; {command} takes files with one each")
     return docs[0]
 
 

@@ -16,7 +16,7 @@ import multiprocessing
 import os
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from typing import Callable, Iterable, Sequence, TypeVar
 
 import numpy as np
@@ -32,7 +32,7 @@ from reprints.normalize import NormText, fold, normalize
 from reprints.relate import Evidence, RelateParams, Relation, SemanticEvidence, classify, metadata_agreement
 from reprints.sketch import SketchParams, Sketches, sketch_texts
 
-__all__ = ["ScanParams", "ScanResult", "scan", "compare_documents"]
+__all__ = ["ScanParams", "ScanResult", "scan", "compare_documents", "params_to_dict", "params_from_dict"]
 
 #: ``progress(stage, done, total)`` is called as work advances (``total`` 0: not known yet).
 Progress = Callable[[str, int, int], None]
@@ -60,6 +60,43 @@ class ScanParams:
     semantic_align: SemanticParams = SemanticParams()
     batch: int = 1000
     jobs: int = 0
+
+
+def params_to_dict(params: ScanParams) -> dict[str, object]:
+    """All settings as plain JSON-ready data, one block per stage.
+
+    >>> params_to_dict(ScanParams())["relate"]["reformatted"]
+    0.9
+    """
+    return asdict(params)
+
+
+def params_from_dict(data: dict[str, object], base: ScanParams = ScanParams()) -> ScanParams:
+    """Settings from :func:`params_to_dict`'s shape; keys left out keep ``base``'s
+    values, unknown keys are an error (a typo must not pass silently).
+
+    >>> params_from_dict({"relate": {"rewrite": 0.6}}).relate.rewrite
+    0.6
+    """
+    return _merge(base, data, "")
+
+
+def _merge(obj, data: dict[str, object], where: str):
+    if not isinstance(data, dict):
+        raise ValueError(f"{where or 'settings'}: expected a table of settings, got {type(data).__name__}")
+    known = {f.name: f for f in fields(obj)}
+    changes = {}
+    for key, value in data.items():
+        if key not in known:
+            raise ValueError(f"unknown setting {where + key!r}; known: {', '.join(sorted(known))}")
+        current = getattr(obj, key)
+        if is_dataclass(current):
+            changes[key] = _merge(current, value, f"{where}{key}.")
+        elif isinstance(value, list):
+            changes[key] = tuple(value)
+        else:
+            changes[key] = value
+    return replace(obj, **changes)
 
 
 @dataclass

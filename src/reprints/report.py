@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import orjson
 from rich.console import Console
@@ -17,11 +17,16 @@ from rich.table import Table
 from rich.tree import Tree
 from rich.text import Text
 
+from reprints.families import Family
 from reprints.load import Document
 from reprints.pipeline import ScanResult
 from reprints.relate import Relation
 
-__all__ = ["write_jsonl", "write_parquet", "write_outputs", "print_summary", "print_comparison"]
+if TYPE_CHECKING:
+    from reprints.store import QueryResult
+
+__all__ = ["write_jsonl", "write_parquet", "write_outputs", "print_summary", "print_comparison", "print_query",
+           "print_families"]
 
 _STYLES = {"verbatim": "on dark_green", "near-verbatim": "on dark_olive_green3", "reworded": "on dark_blue",
            "translated": "on dark_magenta", "text": "bold red"}
@@ -163,3 +168,56 @@ def print_comparison(a: Document, b: Document, rel: Relation, console: Console, 
             if len(snippet) > 160:
                 snippet = snippet[:157] + "..."
             console.print(f"  [{kind}] {snippet}", markup=False, highlight=False, soft_wrap=True)
+
+
+def print_query(result: QueryResult, console: Console, max_passages: int = 12) -> None:
+    """One document checked against a store: its family, origin, relation to the
+    origin, the stored versions it matches, and its passages found in the best one."""
+    doc = result.document
+    fam = result.family
+    if not result.relations:
+        console.print(Panel(Text(f"{doc.id}: no version of this story in the store"), title="reprints query"))
+        return
+    parts: list[str | tuple[str, str]] = [(doc.id, "bold")]
+    if result.known:
+        parts.append("  (already in the store)")
+    if fam is not None:
+        parts += [f"\nfamily {fam.id or '(new: it would pair with one stored document)'}, ",
+                  f"{len(fam.members)} stored version(s); origin ", (fam.origin, "bold")]
+        if fam.reasons:
+            parts.append(f" ({'; '.join(fam.reasons)})")
+    if result.origin is not None:
+        parts.append(f"\nrelation to the origin: {result.origin.relation} (score {result.origin.score:.2f})")
+    if result.would_be_origin:
+        parts.append(("\nif added, it would become the family's origin", "bold"))
+    console.print(Panel(Text.assemble(*parts), title="reprints query"))
+    table = Table(title="Stored versions it matches")
+    for col in ("document", "relation", "score", "passages", f"{doc.id} found there", "found in it"):
+        table.add_column(col, overflow="fold")
+    for r in result.relations:
+        mine_a = r.a == doc.id
+        other = r.b if mine_a else r.a
+        ev = r.evidence
+        a_cov, b_cov = (ev.semantic.a_cover, ev.semantic.b_cover) if ev.semantic else (ev.a_in_b, ev.b_in_a)
+        table.add_row(other, r.relation, f"{r.score:.2f}", str(len(r.alignment.passages)),
+                      f"{(a_cov if mine_a else b_cov):.0%}", f"{(b_cov if mine_a else a_cov):.0%}")
+    console.print(table)
+    best = result.relations[0]
+    console.print(f"[bold]Passages aligned with {best.b if best.a == doc.id else best.a}[/bold]", highlight=False)
+    for p in best.alignment.passages[:max_passages]:
+        s, e = (p.a_start, p.a_end) if best.a == doc.id else (p.b_start, p.b_end)
+        console.print(Text.assemble((f"  {p.kind:<13}", _STYLES.get(p.kind, "")), f" {s}-{e}  ",
+                                    _flat(doc.text[s:e], 140)), soft_wrap=True)
+    if len(best.alignment.passages) > max_passages:
+        console.print(f"  ... and {len(best.alignment.passages) - max_passages} more", highlight=False)
+
+
+def print_families(families: Sequence[Family], console: Console, limit: int = 50) -> None:
+    """A table of families: id, size, origin, and how the others relate to it."""
+    table = Table(title=f"{len(families)} families" + (f" (first {limit})" if len(families) > limit else ""))
+    for col in ("family", "size", "origin", "versions"):
+        table.add_column(col, overflow="fold")
+    for f in families[:limit]:
+        kinds = Counter(e.relation for e in f.tree)
+        table.add_row(f.id, str(len(f.members)), f.origin, ", ".join(f"{n} {k}" for k, n in kinds.most_common()))
+    console.print(table)
