@@ -29,7 +29,7 @@ refused, never written to.
 ...     _ = store.add([document_from_text("a", body)])
 ...     hit = store.query(document_from_text("b", "Rail strike\\n\\n" + body))
 >>> hit.family.members, hit.relations[0].relation
-(('a',), 'reformatted')
+(('a', 'b'), 'reformatted')
 """
 
 from __future__ import annotations
