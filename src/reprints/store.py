@@ -587,26 +587,29 @@ class Store:
         self._align(pairs, leads, active_lexical=True)
         return seeds
 
-    def _lexical(self, rowids: list[int], fresh: _Fresh, query: bool = False) -> list[tuple[int, int]]:
+    def _lexical(self, rowids: list[int], fresh: _Fresh, query: bool = False,
+                 skip: int | None = None) -> list[tuple[int, int]]:
         """Stored documents sharing a band bucket or the body hash with each new
         one, verified on the full signatures as in
         :func:`~reprints.candidates.candidate_pairs`. For a query the new
         document is not stored (``rowids`` holds a placeholder) and may meet
-        any stored document."""
+        any stored document but ``skip`` (its own stored copy)."""
         db = self._db
         p = self.params.lsh
         want = sorted({int(k) for i in range(len(rowids)) if fresh.n_shingles[i] > 0 for k in fresh.keys[i]})
         bucket: dict[int, list[int]] = {}
         for chunk in _chunks(want, 900):
             for key, doc in db.execute(f"SELECT key, doc FROM bands WHERE key IN ({_marks(chunk)})", chunk):
-                bucket.setdefault(key, []).append(doc)
+                if doc != skip:
+                    bucket.setdefault(key, []).append(doc)
         for docs in bucket.values():
             docs.sort()
         hashes = sorted({int(h) for h in fresh.body_hash})
         first: dict[int, int] = {}
         for chunk in _chunks(hashes, 900):
             for h, doc in db.execute(f"SELECT body_hash, min(rowid) FROM documents WHERE n_shingles > 0 AND "
-                                     f"body_hash IN ({_marks(chunk)}) GROUP BY body_hash", chunk):
+                                     f"rowid != ? AND body_hash IN ({_marks(chunk)}) GROUP BY body_hash",
+                                     [-1 if skip is None else skip, *chunk]):
                 first[h] = doc
         found: set[tuple[int, int]] = set()
         star: set[tuple[int, int]] = set()
@@ -622,6 +625,10 @@ class Store:
             head = first.get(int(fresh.body_hash[i]))
             if head is not None and head != r:
                 star.add((head, r))
+            if query and head is not None:  # a query hears of every stored copy, not just the first
+                star.update((c, r) for (c,) in db.execute(
+                    "SELECT rowid FROM documents WHERE body_hash = ? AND n_shingles > 0 AND rowid != ? "
+                    "ORDER BY rowid LIMIT ?", (int(fresh.body_hash[i]), -1 if skip is None else skip, p.max_bucket)))
         if not found and not star:
             return []
         others = sorted({a for a, _ in found | star} - set(rowids))
@@ -715,24 +722,45 @@ class Store:
         documents whose families must be rebuilt."""
         db = self._db
         seeds: set[int] = set()
+        bodies: set[int] = set()
         for chunk in _chunks(rowids, 400):
             marks = _marks(chunk)
+            bodies.update(r[0] for r in db.execute(
+                f"SELECT body_hash FROM documents WHERE n_shingles > 0 AND rowid IN ({marks})", chunk))
             for a, b in db.execute(f"SELECT a, b FROM pairs WHERE relation != 'unrelated' AND "
                                    f"(a IN ({marks}) OR b IN ({marks}))", chunk + chunk):
                 seeds |= {a, b}
             fams = [r[0] for r in db.execute(f"SELECT DISTINCT family FROM documents WHERE rowid IN ({marks}) "
                                              f"AND family IS NOT NULL", chunk)]
-            for fid in fams:
+            for fid in fams:  # rebuilt (keeping its id where it lives on) by _refamily
                 seeds |= {r[0] for r in db.execute("SELECT rowid FROM documents WHERE family = ?", (fid,))}
-                db.execute("DELETE FROM families WHERE id = ?", (fid,))
-                db.execute("UPDATE documents SET family = NULL WHERE family = ?", (fid,))
             for table, col in (("bands", "doc"), ("prepared", "doc"), ("pairs", "a"), ("pairs", "b"),
                                ("documents", "rowid")):
                 db.execute(f"DELETE FROM {table} WHERE {col} IN ({marks})", chunk)
+        db.execute("DELETE FROM families WHERE id NOT IN "
+                   "(SELECT family FROM documents WHERE family IS NOT NULL)")  # every member replaced
         seeds -= set(rowids)
         if leads is not None:
             seeds |= self._shrink_leads(leads, rowids)
+        seeds |= self._restar(bodies, leads)
         return seeds
+
+    def _restar(self, bodies: set[int], leads: _Leads | None) -> set[int]:
+        """Copies of one body are candidates of the first copy only (see
+        :mod:`reprints.candidates`); when that first copy goes, the next one
+        becomes the centre, as in a scan without it."""
+        db = self._db
+        todo: dict[tuple[int, int], bool] = {}
+        for h in sorted(bodies):
+            rows = [r[0] for r in db.execute("SELECT rowid FROM documents WHERE body_hash = ? AND n_shingles > 0 "
+                                             "ORDER BY rowid", (h,))]
+            for r in rows[1:]:
+                pair = (rows[0], r)
+                if db.execute("UPDATE pairs SET lexical = 1, active = 1 WHERE a = ? AND b = ?", pair).rowcount == 0:
+                    todo[pair] = True
+        self._align(todo, leads, active_lexical=True)
+        return {x for h in sorted(bodies) for (x,) in db.execute(
+            "SELECT rowid FROM documents WHERE body_hash = ? AND n_shingles > 0", (h,))}
 
     def _shrink_leads(self, leads: _Leads, rowids: list[int]) -> set[int]:
         """Drop leads; documents that had one among their ``k`` best get their
@@ -991,7 +1019,7 @@ class Store:
         row = db.execute("SELECT rowid, hash FROM documents WHERE id = ?", (doc.id,)).fetchone()
         known = bool(row and row[1] == fresh.hashes[0])
         qid = -1  # placeholder rowid: the query is never written
-        pairs = {pair: True for pair in self._lexical([qid], fresh, query=True)}
+        pairs = {pair: True for pair in self._lexical([qid], fresh, query=True, skip=row[0] if row else None)}
         leads = self._leads
         if leads is not None and len(leads.rowids):
             x = fresh.leads.astype(np.float32)

@@ -1,0 +1,255 @@
+"""The store: incremental adds end in scan's families, updates, queries, and a
+store that survives kill -9 and concurrent readers."""
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from _paths import EXAMPLES, SEED_ORIGIN, SEED_REWRITE, SEED_WRAPPED, SEEDS
+from _stories import FERRY, MINE, agency, body, wrapped
+
+from reprints import Document, ScanParams, load_corpus, scan
+from reprints.load import document_from_text
+from reprints.store import Store, StoreError
+
+REPRINTS = [sys.executable, "-m", "reprints"]
+
+
+def _copy(docs):
+    """Fresh Document objects (scan and add fill in the language in place)."""
+    return [Document(d.id, d.text, dict(d.meta), d.header) for d in docs]
+
+
+def _families(fams):
+    return sorted((tuple(f.members), f.origin) for f in fams)
+
+
+def _corpus_with_seeds():
+    docs = load_corpus(EXAMPLES / "corpus").documents
+    if (SEEDS / SEED_ORIGIN).exists():
+        docs += load_corpus(SEEDS).documents
+    return docs
+
+
+def _check_orders(docs, params, orders, tmp_path):
+    want = _families(scan(_copy(docs), params).families)
+    assert len(want) >= 3
+    for seed, batch in orders:
+        order = _copy(docs)
+        random.Random(seed).shuffle(order)
+        with Store(tmp_path / f"s{seed}-{batch}.db", params) as store:
+            store.add(order, batch=batch)
+            assert _families(store.families()) == want, f"order {seed}, batches of {batch}"
+            assert store.check() == []
+
+
+def test_adding_in_any_order_and_batch_size_gives_scans_families(tmp_path: Path):
+    _check_orders(_corpus_with_seeds(), ScanParams(jobs=1), [(1, 1), (2, 5), (3, 64)], tmp_path)
+
+
+def test_rewrites_and_translations_added_one_by_one_give_scans_families(tmp_path: Path):
+    docs = load_corpus(EXAMPLES / "multilingual" / "corpus").documents
+    _check_orders(docs, ScanParams(jobs=1), [(4, 1), (5, 9)], tmp_path)
+
+
+def test_seed_families_when_added_one_at_a_time(tmp_path: Path):
+    if not (SEEDS / SEED_ORIGIN).exists():
+        pytest.skip(f"seed documents not found at {SEEDS}")
+    with Store(tmp_path / "seeds.db") as store:
+        for d in reversed(load_corpus(SEEDS).documents):
+            store.add([d])
+        (fam,) = store.families()
+        assert set(fam.members) == {SEED_ORIGIN, SEED_WRAPPED, SEED_REWRITE}
+        assert fam.origin == SEED_ORIGIN
+        relation = {e.child: e.relation for e in fam.tree}
+        assert relation[SEED_WRAPPED] == "reformatted"
+        assert relation[SEED_REWRITE] == "rewrite"
+
+
+def test_update_replaces_a_document_and_its_family(tmp_path: Path):
+    params = ScanParams(semantic=False, jobs=1)
+    docs = load_corpus(EXAMPLES / "corpus").documents
+    with Store(tmp_path / "u.db", params) as store:
+        first = store.add(_copy(docs))
+        assert (first.added, first.updated, first.unchanged) == (len(docs), 0, 0)
+        again = store.add(_copy(docs))
+        assert (again.added, again.updated, again.unchanged) == (0, 0, len(docs))
+        # a member of the largest family now carries another story entirely
+        fam = store.families()[0]
+        victim = next(m for m in fam.members if m != fam.origin)
+        changed = [document_from_text(d.id, body(MINE)) if d.id == victim else d for d in _copy(docs)]
+        res = store.add([d for d in changed if d.id == victim])
+        assert (res.added, res.updated) == (0, 1)
+        assert victim not in store.family(fam.id).members
+        assert _families(store.families()) == _families(scan(_copy(changed), params).families)
+        assert store.check() == []
+
+
+def test_query_answers_without_adding(tmp_path: Path):
+    params = ScanParams(semantic=False)
+    wire = document_from_text("wire/ferry.txt", agency("Island ferry to stop night crossings", "Nordic Press Agency",
+                                                       "March 3, 2025", FERRY))
+    copy = document_from_text("paper/ferry.txt", wrapped(FERRY))
+    with Store(tmp_path / "q.db", params) as store:
+        store.add([wire, copy, document_from_text("wire/mine.txt", body(MINE))])
+        n = len(store)
+        part = document_from_text("blog/ferry-excerpt.txt", body(FERRY[:5]))
+        hit = store.query(part)
+        assert len(store) == n
+        assert set(hit.family.members) == {"wire/ferry.txt", "paper/ferry.txt"}
+        assert hit.family.origin == "wire/ferry.txt"
+        assert hit.origin.relation == "excerpt" and hit.origin.b == "blog/ferry-excerpt.txt"
+        assert not hit.would_be_origin and not hit.known
+        assert {r.relation for r in hit.relations} == {"excerpt"}
+        # a passage of the excerpt reads the same in the stored origin
+        p = hit.origin.alignment.passages[0]
+        assert part.text[p.b_start:p.b_end] in wire.text
+        known = store.query(document_from_text("wire/ferry.txt", wire.text))
+        assert known.known and [r.relation for r in known.relations] == ["reformatted"]
+        assert store.query(document_from_text("x", "Nothing to see here about anything at all.")).family is None
+
+
+def test_foreign_and_corrupt_files_are_refused_untouched(tmp_path: Path):
+    text = tmp_path / "notes.db"
+    text.write_text("my notes, not a database\n")
+    other = tmp_path / "app.sqlite"
+    con = sqlite3.connect(other)
+    con.execute("CREATE TABLE things(x)")
+    con.commit()
+    con.close()
+    broken = tmp_path / "broken.db"
+    with Store(broken, ScanParams(semantic=False)) as store:
+        store.add([document_from_text("a", body(FERRY))])
+    raw = bytearray(broken.read_bytes())
+    raw[100:4096] = b"\xff" * (4096 - 100)  # smash the schema page
+    broken.write_bytes(bytes(raw))
+    for path in (text, other, broken):
+        before = path.read_bytes()
+        with pytest.raises(StoreError) as err:
+            Store(path)
+        assert str(path) in str(err.value) and "\n" not in str(err.value)
+        assert path.read_bytes() == before
+    newer = tmp_path / "newer.db"
+    Store(newer, ScanParams(semantic=False)).close()
+    con = sqlite3.connect(newer)
+    con.execute("PRAGMA user_version = 99")
+    con.commit()
+    con.close()
+    with pytest.raises(StoreError, match="newer reprints"):
+        Store(newer)
+
+
+def test_cli_add_query_families_export(tmp_path: Path):
+    db = tmp_path / "cli.db"
+    run = lambda *args: subprocess.run([*REPRINTS, *args], capture_output=True, text=True, timeout=300)  # noqa: E731
+    added = run("add", str(EXAMPLES / "corpus"), "--db", str(db), "--no-semantic", "--batch", "10")
+    assert added.returncode == 0, added.stderr
+    assert "38 added" in added.stdout
+    fams = run("families", "--db", str(db), "--json")
+    rows = [json.loads(x) for x in fams.stdout.splitlines()]
+    assert len(rows) == len(scan(load_corpus(EXAMPLES / "corpus").documents, ScanParams(semantic=False)).families)
+    out = tmp_path / "out"
+    assert run("export", "--db", str(db), "-o", str(out)).returncode == 0
+    exported = [json.loads(x) for x in (out / "families.jsonl").read_text().splitlines()]
+    assert sorted(r["members"] for r in exported) == sorted(r["members"] for r in rows)
+    pairs = [json.loads(x) for x in (out / "pairs.jsonl").read_text().splitlines()]
+    assert pairs and all(p["relation"] != "unrelated" for p in pairs)
+    origin = rows[0]["origin"]
+    q = run("query", str(EXAMPLES / "corpus" / origin), "--db", str(db), "--json")
+    answer = json.loads(q.stdout)
+    # queried alone, the file's id is its name, so it is a new document: an identical copy of the origin
+    assert not answer["known"] and answer["family"] == rows[0]["family"] and answer["origin"] == origin
+    assert {(m["a"], m["b"], m["relation"]) for m in answer["matches"]} >= {
+        tuple(sorted((origin, Path(origin).name))) + ("identical",)}
+    bad = run("families", "--db", str(EXAMPLES / "corpus" / origin))
+    assert bad.returncode != 0 and bad.stderr.count("\n") == 1 and "not a reprints store" in bad.stderr
+
+
+def _synthetic(path: Path, n: int, seed: int = 7) -> list[str]:
+    """A JSON Lines corpus of ``n`` news-length texts with a reprint planted every tenth one."""
+    rnd = random.Random(seed)
+    words = [w.strip(".,\"") for w in " ".join(FERRY + MINE).split()]
+    vocab = sorted(set(words)) + [f"term{k}" for k in range(3000)]
+    ids, rows = [], []
+    for k in range(n):
+        if k % 10 == 9:
+            src = rows[k - 1]["text"]
+            text = "Reprinted from the wire.\n\n" + src
+        else:
+            text = " ".join(rnd.choice(vocab) for _ in range(180)) + "."
+        rows.append({"id": f"doc{k:05d}", "text": text})
+        ids.append(rows[-1]["id"])
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return ids
+
+
+def test_kill_9_during_add_keeps_the_store_consistent(tmp_path: Path):
+    corpus = tmp_path / "big.jsonl"
+    ids = _synthetic(corpus, 3000)
+    db = tmp_path / "kill.db"
+    proc = subprocess.Popen([*REPRINTS, "add", str(corpus), "--db", str(db), "--no-semantic", "--batch", "100"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    reported = 0
+    for line in proc.stdout:
+        if line.startswith("committed "):
+            reported = int(line.split()[1])
+            if reported >= 300:
+                break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    assert 300 <= reported < len(ids), "the add finished before it could be killed; make the corpus bigger"
+    with Store(db) as store:
+        assert store.check() == []
+        held = len(store)
+        assert held >= reported and held % 100 == 0  # whole batches only
+        assert all(store.document(i) is not None for i in ids[:reported])
+        store.add(load_corpus(corpus).documents)  # finishing the job later gives the full answer
+        assert len(store) == len(ids)
+        assert store.check() == []
+        assert len(store.families()) == len(ids) // 10
+
+
+def test_readers_never_see_half_a_batch(tmp_path: Path):
+    corpus = tmp_path / "mid.jsonl"
+    ids = _synthetic(corpus, 1200, seed=11)
+    db = tmp_path / "conc.db"
+    Store(db, ScanParams(semantic=False)).close()
+    proc = subprocess.Popen([*REPRINTS, "add", str(corpus), "--db", str(db), "--batch", "50", "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    probe = document_from_text("probe", "Reprinted from the wire.\n\n" + json.loads(
+        corpus.read_text().splitlines()[0])["text"])
+    seen = set()
+    try:
+        with Store(db, readonly=True) as reader:
+            while proc.poll() is None:
+                n = len(reader)
+                assert n % 50 == 0 or n == len(ids)
+                hit = reader.query(probe)
+                if n:
+                    assert hit.relations and hit.relations[0].relation == "reformatted"
+                seen.add(n)
+                for f in reader.families():
+                    assert len(f.members) == 2 and all(reader.document(m) for m in f.members)
+                time.sleep(0.05)
+            assert proc.returncode == 0, proc.stderr.read()
+            assert len(reader) == len(ids) and reader.check() == []
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+    assert len(seen) >= 3, f"the reader saw too few states to mean anything: {sorted(seen)}"
+
+
+def test_params_are_kept_in_the_store(tmp_path: Path):
+    params = ScanParams(semantic=False)
+    params = replace(params, relate=replace(params.relate, excerpt=0.7))
+    Store(tmp_path / "p.db", params).close()
+    with Store(tmp_path / "p.db") as again:
+        assert again.params.relate.excerpt == 0.7 and again.params.semantic is False
