@@ -667,13 +667,14 @@ class Store:
             leads.pos[r] = n_old + k
         bg_before = leads.background(leads.top[:n_old], int(leads.live[:n_old].sum()))
         step = 128
-        sims: list[np.ndarray] = []
+        near: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (row, col, cosine) above the threshold
         changed: set[int] = set()
         for s0 in range(0, len(rowids), step):
             s = leads.sims(x[s0 : s0 + step])
             s[np.arange(len(s)), n_old + s0 + np.arange(len(s))] = -np.inf  # not its own neighbour
             s[~new_live[s0 : s0 + step]] = -np.inf
-            sims.append(s)
+            rows, cols = np.nonzero(s >= p.threshold)
+            near.append((n_old + s0 + rows, cols, s[rows, cols]))
             leads.top[n_old + s0 : n_old + s0 + len(s)] = _top_k(s, leads.k)
             old = s[:, :n_old]
             if n_old:
@@ -684,10 +685,8 @@ class Store:
                     changed.update(gain.tolist())
         bg = leads.background()
         pairs: set[tuple[int, int]] = set()
-        for s0, s in zip(range(0, len(rowids), step), sims):
-            rows, cols = np.nonzero(s >= p.threshold)
-            i = n_old + s0 + rows
-            ok = s[rows, cols] - np.minimum(bg[i], bg[cols]) >= p.margin
+        for i, cols, cos in near:
+            ok = cos - np.minimum(bg[i], bg[cols]) >= p.margin
             for a, b in zip(leads.rowids[i[ok]], leads.rowids[cols[ok]]):
                 pairs.add((int(min(a, b)), int(max(a, b))))
         rose = leads.rowids[:n_old][bg[:n_old] > bg_before]
