@@ -1,6 +1,7 @@
 """reprints: find the versions of a news story in a pile of documents.
 
-The public API is small: load a corpus, scan it, compare two documents.
+The public API is small: load a corpus, scan it, compare two documents, or keep
+a :class:`Store` that grows as documents arrive and answers one at a time.
 
 >>> from reprints import load_corpus, scan
 >>> result = scan(load_corpus("examples/corpus").documents)  # doctest: +SKIP
@@ -13,6 +14,7 @@ from reprints.families import Family, TreeEdge
 from reprints.load import Corpus, Document, LoadProblem, document_from_text, iter_load, load_corpus
 from reprints.pipeline import ScanParams, ScanResult, compare_documents, scan
 from reprints.relate import Relation
+from reprints.store import Store, StoreError
 
 __all__ = [
     "Corpus",
@@ -22,6 +24,8 @@ __all__ = [
     "Relation",
     "ScanParams",
     "ScanResult",
+    "Store",
+    "StoreError",
     "TreeEdge",
     "compare_documents",
     "document_from_text",
