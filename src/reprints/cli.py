@@ -346,6 +346,33 @@ def compare_cmd(
     print_comparison(da, db, rel, console, width=width)
 
 
+@app.command("serve")
+def serve_cmd(
+    db: Path = typer.Option(..., "--db", help="Store file (created when missing, unless --read-only)."),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (0.0.0.0: every interface)."),
+    port: int = typer.Option(8000, min=0, max=65535, help="Port to listen on."),
+    api_key: Optional[str] = typer.Option(None, "--api-key", envvar="REPRINTS_API_KEY", show_envvar=True,
+                                          help="Key that writes must send in the X-API-Key header."),
+    read_only: bool = typer.Option(False, "--read-only", help="Answer queries only; refuse every write."),
+    max_body: int = typer.Option(8 * 1024 * 1024, "--max-body", min=1, metavar="BYTES",
+                                 help="Largest request body accepted."),
+) -> None:
+    """Serve a store over HTTP: add documents, query, list families (see /docs).
+
+    Writes need the API key when one is set (--api-key or REPRINTS_API_KEY);
+    reads stay open. Stop with Ctrl-C.
+    """
+    from reprints.service import serve_store
+
+    if api_key == "":
+        _fail("--api-key must not be empty")
+    store = _store(db, readonly=read_only)
+    mode = "read-only" if read_only else ("writes need X-API-Key" if api_key else "open for writes")
+    print(f"reprints: serving {db} on http://{host}:{port} ({mode}); API docs at /docs", file=sys.stderr, flush=True)
+    with store:
+        serve_store(store, host=host, port=port, api_key=api_key, readonly=read_only, max_body=max_body)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     """Entry point for ``python -m reprints``."""
     app(prog_name="reprints")
