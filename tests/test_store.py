@@ -253,3 +253,28 @@ def test_params_are_kept_in_the_store(tmp_path: Path):
     Store(tmp_path / "p.db", params).close()
     with Store(tmp_path / "p.db") as again:
         assert again.params.relate.excerpt == 0.7 and again.params.semantic is False
+
+
+def test_a_reader_catches_up_with_another_writers_adds_and_updates(tmp_path: Path):
+    docs = sorted(load_corpus(EXAMPLES / "multilingual" / "corpus").documents, key=lambda d: d.id)[:24]
+    path = tmp_path / "two.db"
+    probe = _copy(docs[:1])[0]
+
+    def same_state(reader):
+        with Store(path, readonly=True) as fresh:
+            fresh.query(probe)
+            a, b = reader._leads, fresh._leads
+            assert (a.rowids == b.rowids).all() and (a.mat == b.mat).all() and (a.top == b.top).all()
+
+    with Store(path, ScanParams(jobs=1)) as writer, Store(path, readonly=True) as reader:
+        writer.add(_copy(docs[:12]))
+        reader.query(probe)
+        same_state(reader)
+        writer.add(_copy(docs[12:]))  # appended: the reader loads the new leads only
+        reader.query(probe)
+        same_state(reader)
+        changed = Document(docs[3].id, body(MINE), {}, ())
+        writer.add([changed])  # a replaced document: the reader reloads
+        answer = reader.query(changed)
+        same_state(reader)
+        assert answer.known

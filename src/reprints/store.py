@@ -69,7 +69,7 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 _SCHEMA = (
     "CREATE TABLE info(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     """CREATE TABLE documents(
-        rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, hash BLOB NOT NULL, text TEXT NOT NULL,
+        rowid INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, hash BLOB NOT NULL, text TEXT NOT NULL,
         meta TEXT NOT NULL, header TEXT NOT NULL, words INTEGER NOT NULL, body_hash INTEGER NOT NULL,
         n_shingles INTEGER NOT NULL, signature BLOB NOT NULL, lead BLOB, top BLOB, family TEXT,
         added REAL NOT NULL)""",
@@ -513,22 +513,31 @@ class Store:
         return out
 
     def _sync(self) -> None:
-        """Reload the lead vectors when another process has written since we read them."""
+        """Catch up with what other processes wrote since we last read: new leads
+        are appended and every background reread; a removal (rowids are never
+        reused, so the count shows it) reloads everything."""
         gen = int(self._info(self._db, "generation"))
         if gen == self._generation and (self._leads is not None or not self.params.semantic):
             return
-        self._leads = None
+        old, self._leads = self._leads, None
         if self.params.semantic:
-            leads = _Leads(self.params.semantic_index.k)
-            rows = self._db.execute("SELECT rowid, lead, top FROM documents ORDER BY rowid").fetchall()
+            db = self._db
+            last = int(old.rowids[-1]) if old is not None and len(old.rowids) else 0
+            if old is None or db.execute("SELECT count(*) FROM documents WHERE rowid <= ?",
+                                         (last,)).fetchone()[0] != len(old.rowids):
+                old, last = _Leads(self.params.semantic_index.k), 0
+            rows = db.execute("SELECT rowid, lead, top FROM documents WHERE rowid > ? ORDER BY rowid",
+                              (last,)).fetchall()
             n = len(rows)
-            leads.rowids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
-            leads.mat = np.zeros((n, DIM), dtype=np.float32)
-            leads.top = np.full((n, leads.k), -np.inf, dtype=np.float32)
-            for i, (_, lead, top) in enumerate(rows):
-                leads.mat[i] = np.frombuffer(lead, dtype=np.float16)
-                leads.top[i] = np.frombuffer(top, dtype=np.float32)
-            leads.live = np.abs(leads.mat).sum(axis=1) > 0
+            leads = _Leads(old.k)
+            leads.rowids = np.concatenate([old.rowids, np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)])
+            add = np.zeros((n, DIM), dtype=np.float32)
+            for i, (_, lead, _top) in enumerate(rows):
+                add[i] = np.frombuffer(lead, dtype=np.float16)
+            leads.mat = np.concatenate([old.mat, add])
+            leads.live = np.concatenate([old.live, np.abs(add).sum(axis=1) > 0])
+            tops = b"".join(r[0] for r in db.execute("SELECT top FROM documents ORDER BY rowid"))
+            leads.top = np.frombuffer(tops, dtype=np.float32).reshape(-1, leads.k).copy()
             leads.pos = {int(r): i for i, r in enumerate(leads.rowids)}
             self._leads = leads
         self._generation = gen
@@ -546,6 +555,7 @@ class Store:
         """Normalize, sketch and (with semantic matching) embed the leads of new documents."""
         p = self.params
         hashes = [_content_hash(d) for d in docs]  # before the language joins the metadata
+        docs = [Document(d.id, d.text, dict(d.meta), d.header) for d in docs]  # the caller's stay as given
         norms = [normalize(d) for d in docs]
         sk = sketch_texts([n.text for n in norms], p.sketch)
         bands, rows = p.lsh.layout(p.sketch.num_perm)
