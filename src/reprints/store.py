@@ -683,7 +683,16 @@ class Store:
             s = leads.sims(x[s0 : s0 + step])
             s[np.arange(len(s)), n_old + s0 + np.arange(len(s))] = -np.inf  # not its own neighbour
             s[~new_live[s0 : s0 + step]] = -np.inf
-            rows, cols = np.nonzero(s >= p.threshold)
+            # backgrounds only rise while a batch goes in, so today's are a safe first cut
+            # (-inf where a lead has fewer than k others yet: no cut)
+            n_live = int(leads.live[: n_old + s0 + len(s)].sum())
+            if n_live > leads.k + 1:
+                low = leads.top[:, -1]
+                own = _top_k(s, leads.k)[:, -1]
+                keep = (s >= p.threshold) & (s - np.minimum(own[:, None], low[None, :]) >= p.margin)
+            else:
+                keep = s >= p.threshold
+            rows, cols = np.nonzero(keep)
             near.append((n_old + s0 + rows, cols, s[rows, cols]))
             leads.top[n_old + s0 : n_old + s0 + len(s)] = _top_k(s, leads.k)
             old = s[:, :n_old]
@@ -1041,15 +1050,16 @@ class Store:
                 own = _top_k(s[None, :], leads.k)[0]
                 bg_q = own[-1] if n_live > leads.k + 1 and np.isfinite(own[-1]) else 0.0
                 near = np.flatnonzero(s >= sp.threshold)
-                for j in near:
-                    top = leads.top[j]
-                    if n_live > leads.k + 1:
-                        new = _top_k(np.concatenate([top, [s[j]]])[None, :].astype(np.float32), leads.k)[0]
-                        bg_j = new[-1] if np.isfinite(new[-1]) else 0.0
-                    else:
-                        bg_j = 0.0
-                    if s[j] - min(bg_q, bg_j) >= sp.margin:
-                        pairs.setdefault((qid, int(leads.rowids[j])), False)
+                if n_live > leads.k + 1:  # each neighbour's background if the query were added, vectorised
+                    top = leads.top[near]
+                    raised = np.minimum(top[:, -2], s[near]) if leads.k > 1 else s[near]
+                    bg = np.where(s[near] > top[:, -1], raised, top[:, -1])
+                    bg = np.where(np.isfinite(bg), bg, 0.0)
+                else:
+                    bg = np.zeros(len(near), dtype=np.float32)
+                ok = s[near] - np.minimum(bg_q, bg) >= sp.margin
+                for j in near[ok]:
+                    pairs.setdefault((qid, int(leads.rowids[j])), False)
         pairs = {(a, b): v for (a, b), v in pairs.items() if not (row and row[0] in (a, b))}
         rels = self._align_query(doc, fresh, pairs)
         related = sorted((r for r in rels.values() if r.relation != "unrelated"), key=lambda r: -r.score)
