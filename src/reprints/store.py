@@ -689,7 +689,8 @@ class Store:
             if n_live > leads.k + 1:
                 low = leads.top[:, -1]
                 own = _top_k(s, leads.k)[:, -1]
-                keep = (s >= p.threshold) & (s - np.minimum(own[:, None], low[None, :]) >= p.margin)
+                with np.errstate(invalid="ignore"):  # -inf - -inf: a dead or own column, below threshold anyway
+                    keep = (s >= p.threshold) & (s - np.minimum(own[:, None], low[None, :]) >= p.margin)
             else:
                 keep = s >= p.threshold
             rows, cols = np.nonzero(keep)
