@@ -885,10 +885,11 @@ class Store:
         db.executemany("INSERT OR REPLACE INTO pairs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
         return out
 
-    def _prepared(self, rowids: list[int], docs: dict[int, Document],
-                  toks: dict[int, TokenizedText]) -> dict[str, SemanticText]:
+    def _prepared(self, rowids: list[int], docs: dict[int, Document], toks: dict[int, TokenizedText],
+                  write: bool = True) -> dict[str, SemanticText]:
         """Semantic texts of stored documents: rebuilt from stored vectors, or
-        embedded now and stored (each document is embedded once, ever)."""
+        embedded now and (unless ``write`` is off, as for a query) stored, so
+        each document is embedded once, ever."""
         db = self._db
         out: dict[str, SemanticText] = {}
         for chunk in _chunks(rowids, 900):
@@ -902,7 +903,7 @@ class Store:
             norms = [toks[r].norm if r in toks else normalize(docs[r]) for r in chunk]
             for r, st in zip(chunk, prepare_many(norms)):
                 out[docs[r].id] = st
-                if r > 0:  # a query document (placeholder rowid) is not stored
+                if write:
                     db.execute("INSERT OR REPLACE INTO prepared VALUES (?, ?, ?, ?)",
                                (r, st.vectors.astype(np.float16).tobytes(),
                                 st.quote_vectors.astype(np.float16).tobytes(), orjson.dumps(st.langs).decode()))
@@ -1120,24 +1121,11 @@ class Store:
                 weak.append((a, b))
         if weak:
             ids = sorted({b for _, b in weak})
-            prepared = self._prepared_readonly(ids, docs, toks)
+            prepared = self._prepared(ids, docs, toks, write=False)
             prepared[doc.id] = prepare_many([fresh.norms[0]])[0]
             for pair in weak:
                 rel = out[pair]
                 out[pair] = _semantic(rel, prepared[rel.a], prepared[rel.b], self.params, differences)
-        return out
-
-    def _prepared_readonly(self, rowids: list[int], docs: dict[int, Document],
-                           toks: dict[int, TokenizedText]) -> dict[str, SemanticText]:
-        out: dict[str, SemanticText] = {}
-        for chunk in _chunks(rowids, 900):
-            for rid, vec, qvec, langs in self._db.execute(f"SELECT doc, vectors, quotes, langs FROM prepared "
-                                                          f"WHERE doc IN ({_marks(chunk)})", chunk):
-                out[docs[rid].id] = rebuild(toks[rid].norm, np.frombuffer(vec, np.float16).reshape(-1, DIM),
-                                            np.frombuffer(qvec, np.float16).reshape(-1, DIM), orjson.loads(langs))
-        need = [r for r in rowids if docs[r].id not in out]
-        for r, st in zip(need, prepare_many([toks[r].norm for r in need]) if need else []):
-            out[docs[r].id] = st
         return out
 
 
