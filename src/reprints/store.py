@@ -800,23 +800,21 @@ class Store:
             hit[:] = True  # backgrounds fall to zero for all
         todo = np.flatnonzero(hit & leads.live)
         p = self.params.semantic_index
-        pairs: dict[tuple[int, int], bool] = {}
+        near: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (row, col, cosine) above the threshold
         for c0 in range(0, len(todo), 256):
             idx = todo[c0 : c0 + 256]
             s = leads.sims(leads.mat[idx])
             s[np.arange(len(idx)), idx] = -np.inf
             leads.top[idx] = _top_k(s, leads.k)
-            for j in idx:
-                self._db.execute("UPDATE documents SET top = ? WHERE rowid = ?",
-                                 (leads.top[j].tobytes(), int(leads.rowids[j])))
-        bg = leads.background()
-        for c0 in range(0, len(todo), 256):
-            idx = todo[c0 : c0 + 256]
-            s = leads.sims(leads.mat[idx])
-            s[np.arange(len(idx)), idx] = -np.inf
             rows, cols = np.nonzero(s >= p.threshold)
-            ok = s[rows, cols] - np.minimum(bg[idx[rows]], bg[cols]) >= p.margin
-            for a, b in zip(leads.rowids[idx[rows[ok]]], leads.rowids[cols[ok]]):
+            near.append((idx[rows], cols, s[rows, cols]))
+        self._db.executemany("UPDATE documents SET top = ? WHERE rowid = ?",
+                             ((leads.top[j].tobytes(), int(leads.rowids[j])) for j in todo))
+        bg = leads.background()  # once every background is final
+        pairs: dict[tuple[int, int], bool] = {}
+        for i, cols, cos in near:
+            ok = cos - np.minimum(bg[i], bg[cols]) >= p.margin
+            for a, b in zip(leads.rowids[i[ok]], leads.rowids[cols[ok]]):
                 pairs[(int(min(a, b)), int(max(a, b)))] = False
         fell = leads.rowids[todo].tolist()
         seeds = self._recheck(leads, fell)
@@ -834,39 +832,9 @@ class Store:
                candidate: bool = True) -> dict[tuple[int, int], Relation]:
         """Align and relate rowid pairs (``{pair: lexical candidate?}``) exactly
         as ``scan`` does and store them; returns the relations."""
-        if not pairs:
-            return {}
-        db = self._db
-        ids = sorted({x for pair in pairs for x in pair})
-        docs: dict[int, Document] = {}
-        body: dict[int, tuple[int, int]] = {}
-        for chunk in _chunks(ids, 900):
-            for row in db.execute(f"SELECT rowid, id, text, meta, header, body_hash, n_shingles FROM documents "
-                                  f"WHERE rowid IN ({_marks(chunk)})", chunk):
-                docs[row[0]] = _doc_from_row(row[1:5])
-                body[row[0]] = (row[5], row[6])
-        toks: dict[int, TokenizedText] = {}
-
-        def tok(r: int) -> TokenizedText:
-            if r not in toks:
-                toks[r] = tokenize(normalize(docs[r]))
-            return toks[r]
-
-        params = self.params
-        sp = params.semantic_index
+        out = self._relations(sorted(pairs))
+        sp = self.params.semantic_index
         bg = leads.background() if leads is not None else None
-        out: dict[tuple[int, int], Relation] = {}
-        weak: list[tuple[int, int]] = []
-        for a, b in sorted(pairs):
-            same = body[a][0] == body[b][0] and body[a][1] > 0
-            out[(a, b)] = _relate(docs[a], docs[b], tok(a), tok(b), same, params)
-            if params.semantic and out[(a, b)].relation == "unrelated":
-                weak.append((a, b))
-        if weak:
-            prepared = self._prepared(sorted({x for pair in weak for x in pair}), docs, toks)
-            for pair in weak:
-                rel = out[pair]
-                out[pair] = _semantic(rel, prepared[rel.a], prepared[rel.b], params)
         rows = []
         for (a, b), rel in out.items():
             cos = 0.0
@@ -882,7 +850,47 @@ class Store:
                 active = bg is not None and cos >= sp.threshold and cos - min(bg[leads.pos[a]], bg[leads.pos[b]]) \
                     >= sp.margin
             rows.append((a, b, rel.relation, rel.score, int(lexical), cos, int(active), _relation_json(rel)))
-        db.executemany("INSERT OR REPLACE INTO pairs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        self._db.executemany("INSERT OR REPLACE INTO pairs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        return out
+
+    def _relations(self, pairs: Sequence[tuple[int, int]], query: tuple[Document, _Fresh] | None = None,
+                   differences: bool = False) -> dict[tuple[int, int], Relation]:
+        """Relations of rowid pairs as ``scan`` computes them: lexically, then by
+        meaning where the lexical rules say ``unrelated``. ``query`` is a
+        document that is not stored, under rowid -1; nothing of it is written."""
+        if not pairs:
+            return {}
+        docs: dict[int, Document] = {}
+        body: dict[int, tuple[int, int]] = {}
+        toks: dict[int, TokenizedText] = {}
+        if query is not None:
+            qdoc, fresh = query
+            docs[-1], body[-1], toks[-1] = qdoc, (int(fresh.body_hash[0]), int(fresh.n_shingles[0])), \
+                tokenize(fresh.norms[0])
+        ids = sorted({x for pair in pairs for x in pair} - docs.keys())
+        for chunk in _chunks(ids, 900):
+            for row in self._db.execute(f"SELECT rowid, id, text, meta, header, body_hash, n_shingles FROM "
+                                        f"documents WHERE rowid IN ({_marks(chunk)})", chunk):
+                docs[row[0]] = _doc_from_row(row[1:5])
+                body[row[0]] = (row[5], row[6])
+        for r in ids:
+            toks[r] = tokenize(normalize(docs[r]))
+        params = self.params
+        out: dict[tuple[int, int], Relation] = {}
+        weak: list[tuple[int, int]] = []
+        for a, b in pairs:
+            same = body[a][0] == body[b][0] and body[a][1] > 0
+            out[(a, b)] = _relate(docs[a], docs[b], toks[a], toks[b], same, params, differences)
+            if params.semantic and out[(a, b)].relation == "unrelated":
+                weak.append((a, b))
+        if weak:
+            stored = sorted({x for pair in weak for x in pair} - {-1})
+            prepared = self._prepared(stored, docs, toks, write=query is None)
+            if any(-1 in pair for pair in weak):
+                prepared[docs[-1].id] = prepare_many([toks[-1].norm])[0]
+            for pair in weak:
+                rel = out[pair]
+                out[pair] = _semantic(rel, prepared[rel.a], prepared[rel.b], params, differences)
         return out
 
     def _prepared(self, rowids: list[int], docs: dict[int, Document], toks: dict[int, TokenizedText],
@@ -966,11 +974,8 @@ class Store:
             stored.update(self._align(todo, leads, True, candidate=False))
             fills = [stored[pair] for pair in fill_pairs]
         fams = build_families(rels + fills, meta, words) if fills else first
-        fill_of = {}
-        for r in fills:
-            fill_of.setdefault(r.a, []).append(r)
         # keep family ids stable: each new family takes the id of the old one it shares most members with
-        old = self._old_families(docs)
+        # (``old`` is still the families of ``docs``, read in the loop above)
         old_members = {fid: {r[0] for r in db.execute("SELECT id FROM documents WHERE family = ?", (fid,))}
                        for fid in old}
         overlap = sorted(((len(set(f.members) & m), fid, k) for k, f in enumerate(fams)
@@ -1063,7 +1068,7 @@ class Store:
                 for j in near[ok]:
                     pairs.setdefault((qid, int(leads.rowids[j])), False)
         pairs = {(a, b): v for (a, b), v in pairs.items() if not (row and row[0] in (a, b))}
-        rels = self._align_query(doc, fresh, pairs)
+        rels = self._relations(list(pairs), (doc, fresh))
         related = sorted((r for r in rels.values() if r.relation != "unrelated"), key=lambda r: -r.score)
         if not related:
             return QueryResult(doc, [], None, None, False, known)
@@ -1081,7 +1086,7 @@ class Store:
         origin_rel = next((r for r in related if family.origin in (r.a, r.b)), None)
         if origin_rel is None and family.origin != doc.id:
             orow = db.execute("SELECT rowid FROM documents WHERE id = ?", (family.origin,)).fetchone()
-            origin_rel = self._align_query(doc, fresh, {(qid, orow[0]): False}, differences=True).get((qid, orow[0]))
+            origin_rel = self._relations([(qid, orow[0])], (doc, fresh), differences=True).get((qid, orow[0]))
         rel_rows = [_relation_from_json(r[0]) for r in db.execute(
             "SELECT p.data FROM pairs p JOIN documents d ON d.rowid = p.a JOIN documents e ON e.rowid = p.b "
             "WHERE d.family = ?1 AND e.family = ?1 AND p.relation != 'unrelated'", (fid,))]
@@ -1094,39 +1099,6 @@ class Store:
         members = tuple(sorted(set(family.members) | {doc.id}))
         origin_id, _ = choose_origin(members, meta, rel_rows + mine, words)
         return QueryResult(doc, related, family, origin_rel, origin_id == doc.id, known)
-
-    def _align_query(self, doc: Document, fresh: _Fresh, pairs: dict[tuple[int, int], bool],
-                     differences: bool = False) -> dict[tuple[int, int], Relation]:
-        """:meth:`_align` for pairs of the query document (rowid -1) and stored ones, writing nothing."""
-        if not pairs:
-            return {}
-        db = self._db
-        others = sorted({b for _, b in pairs})
-        docs: dict[int, Document] = {-1: doc}
-        body: dict[int, tuple[int, int]] = {-1: (int(fresh.body_hash[0]), int(fresh.n_shingles[0]))}
-        for chunk in _chunks(others, 900):
-            for row in db.execute(f"SELECT rowid, id, text, meta, header, body_hash, n_shingles FROM documents "
-                                  f"WHERE rowid IN ({_marks(chunk)})", chunk):
-                docs[row[0]] = _doc_from_row(row[1:5])
-                body[row[0]] = (row[5], row[6])
-        toks = {-1: tokenize(fresh.norms[0])}
-        for r in others:
-            toks[r] = tokenize(normalize(docs[r]))
-        out = {}
-        weak = []
-        for a, b in pairs:
-            same = body[a][0] == body[b][0] and body[a][1] > 0
-            out[(a, b)] = _relate(docs[a], docs[b], toks[a], toks[b], same, self.params, differences)
-            if self.params.semantic and out[(a, b)].relation == "unrelated":
-                weak.append((a, b))
-        if weak:
-            ids = sorted({b for _, b in weak})
-            prepared = self._prepared(ids, docs, toks, write=False)
-            prepared[doc.id] = prepare_many([fresh.norms[0]])[0]
-            for pair in weak:
-                rel = out[pair]
-                out[pair] = _semantic(rel, prepared[rel.a], prepared[rel.b], self.params, differences)
-        return out
 
 
 # -- serialisation -------------------------------------------------------------------------------
