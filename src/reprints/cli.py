@@ -14,11 +14,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from reprints import __version__
-from reprints.candidates import LSHParams
 from reprints.load import Document, LoadProblem, iter_load
 from reprints.pipeline import ScanParams, compare_documents, scan
 from reprints.report import print_comparison, print_families, print_query, print_summary, write_outputs
-from reprints.sketch import SketchParams
 
 if TYPE_CHECKING:
     from reprints.store import Store
@@ -71,17 +69,48 @@ def _check_writable(outdir: Path) -> None:
         _fail(f"cannot write to output folder {outdir}: {exc.strerror or exc}")
 
 
+_CONFIG_HELP = ("Settings file (JSON or TOML, as `reprints calibrate` writes it); options given on the "
+                "command line win over it.")
+
+
+def _params(config: Path | None, semantic: bool | None = None, jobs: int | None = None,
+            threshold: float | None = None, num_perm: int | None = None, shingle: int | None = None) -> ScanParams:
+    """Settings from the defaults, then the config file, then the options given."""
+    from dataclasses import replace
+
+    from reprints.config import read_config
+
+    try:
+        params = read_config(config) if config is not None else ScanParams()
+        if semantic is not None:
+            params = replace(params, semantic=semantic)
+        if jobs is not None:
+            params = replace(params, jobs=jobs)
+        if threshold is not None:
+            params = replace(params, lsh=replace(params.lsh, threshold=threshold))
+        if num_perm is not None or shingle is not None:
+            params = replace(params, sketch=replace(params.sketch, num_perm=num_perm or params.sketch.num_perm,
+                                                    shingle=shingle or params.sketch.shingle))
+        return params
+    except (ValueError, TypeError) as exc:
+        _fail(str(exc))
+    raise AssertionError  # pragma: no cover
+
+
 @app.command("scan")
 def scan_cmd(
     path: Path = typer.Argument(..., help="Folder (walked recursively) or file: .txt .md .html .jsonl .csv .parquet."),
     output: Path = typer.Option(..., "-o", "--output", help="Folder to write pairs.jsonl and families.jsonl into."),
-    threshold: float = typer.Option(0.2, help="Jaccard similarity of word shingles that candidate search aims at."),
-    num_perm: int = typer.Option(128, help="MinHash signature length (a power of two)."),
-    shingle: int = typer.Option(5, help="Words per shingle."),
+    threshold: Optional[float] = typer.Option(
+        None, help="Jaccard similarity of word shingles that candidate search aims at.  [default: 0.2]"),
+    num_perm: Optional[int] = typer.Option(None, help="MinHash signature length (a power of two).  [default: 128]"),
+    shingle: Optional[int] = typer.Option(None, help="Words per shingle.  [default: 5]"),
     jobs: int = typer.Option(0, "--jobs", "-j", min=0,
                              help="Worker processes that sketch while the input is read, then align (0: one per core, 1: none)."),
-    semantic: bool = typer.Option(True, "--semantic/--no-semantic",
-                                  help="Also find rewrites and translations by meaning (off: lexical only, much faster)."),
+    semantic: Optional[bool] = typer.Option(
+        None, "--semantic/--no-semantic",
+        help="Also find rewrites and translations by meaning (off: lexical only, much faster).  [default: semantic]"),
+    config: Optional[Path] = typer.Option(None, "--config", help=_CONFIG_HELP),
     parquet: bool = typer.Option(False, "--parquet", help="Also write pairs.parquet and families.parquet."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar and no summary."),
 ) -> None:
@@ -97,11 +126,7 @@ def scan_cmd(
     if not path.exists():
         _fail(f"no such file or folder: {path}")
     _check_writable(output)
-    try:
-        params = ScanParams(sketch=SketchParams(shingle=shingle, num_perm=num_perm), lsh=LSHParams(threshold=threshold),
-                            jobs=jobs, semantic=semantic)
-    except ValueError as exc:
-        _fail(str(exc))
+    params = _params(config, semantic=semantic, jobs=jobs, threshold=threshold, num_perm=num_perm, shingle=shingle)
     problems: list[LoadProblem] = []
 
     def documents() -> Iterator[Document]:
@@ -140,7 +165,8 @@ def scan_cmd(
 
 @app.command("evaluate")
 def evaluate_cmd(
-    outdir: Path = typer.Argument(..., help="Folder written by `reprints scan` (pairs.jsonl, families.jsonl)."),
+    outdir: Path = typer.Argument(..., metavar="OUTDIR_OR_DB",
+                                  help="Folder written by `reprints scan` (pairs.jsonl, families.jsonl), or a store."),
     truth: Path = typer.Option(..., "--truth", help="JSON Lines of {id, family} and optionally {a, b, relation}."),
     worst: int = typer.Option(10, min=0, help="How many missed pairs and false merges to list."),
 ) -> None:
@@ -151,21 +177,36 @@ def evaluate_cmd(
     recall per relation, and the worst errors: pairs the scan missed, and pairs
     it merged that the truth keeps apart, with the relation that merged them.
     """
-    from reprints.evaluate import evaluate, read_found, read_truth
+    from reprints.evaluate import evaluate, found_from, read_found, read_truth
 
-    for need in (outdir / "pairs.jsonl", outdir / "families.jsonl", truth):
+    if not outdir.exists():
+        _fail(f"no such folder or store: {outdir}")
+    needs = [truth] if outdir.is_file() else [outdir / "pairs.jsonl", outdir / "families.jsonl", truth]
+    for need in needs:
         if not need.is_file():
             _fail(f"no such file: {need}")
     try:
-        scores = evaluate(read_truth(truth), read_found(outdir), worst)
+        if outdir.is_file():
+            with _store(outdir, readonly=True) as store:
+                res = store.result()
+            found = found_from(res.families, res.relations)
+        else:
+            found = read_found(outdir)
+        scores = evaluate(read_truth(truth), found, worst)
     except (ValueError, KeyError, TypeError) as exc:
         _fail(str(exc) if isinstance(exc, ValueError) else f"unexpected content: {exc}")
-    console = Console(highlight=False)
+    _print_scores(scores, Console(highlight=False))
+
+
+def _print_scores(scores, console: Console, title: str = "", details: bool = True) -> None:
+    """Family metrics, then (with ``details``) the per-relation table and the worst errors."""
     console.print(
-        f"{scores.documents} labelled documents  families: precision {scores.precision:.4f}  "
+        f"{title}{scores.documents} labelled documents  families: precision {scores.precision:.4f}  "
         f"recall {scores.recall:.4f}  F1 {scores.f1:.4f}  ARI {scores.ari:.4f}  purity {scores.purity:.4f}",
         soft_wrap=True,
     )
+    if not details:
+        return
     if scores.relations:
         table = Table(title="Pair relations")
         for col in ("relation", "precision", "recall", "F1", "labelled"):
@@ -181,26 +222,135 @@ def evaluate_cmd(
         console.print(f"false merge: {a} ~ {b}: {why}", markup=False, soft_wrap=True)
 
 
+@app.command("calibrate")
+def calibrate_cmd(
+    path: Path = typer.Argument(..., help="The labelled corpus (folder or file, any supported format)."),
+    truth: Path = typer.Option(..., "--truth", help="JSON Lines of {id, family} and optionally {a, b, relation}."),
+    output: Path = typer.Option(..., "-o", "--output", help="Config file to write (JSON)."),
+    metric: str = typer.Option("f1", help="What to maximise: f1 (pair F1 of the families) or ari."),
+    held_out: float = typer.Option(0.5, "--held-out", min=0.0, max=0.95,
+                                   help="Share of labelled stories kept out of the fit and scored at the end (0: none)."),
+    seed: int = typer.Option(0, help="Seed of the split into fitted and held-out stories."),
+    semantic: Optional[bool] = typer.Option(None, "--semantic/--no-semantic",
+                                            help="Calibrate with semantic matching on or off.  [default: on]"),
+    config: Optional[Path] = typer.Option(None, "--config", help="Settings to start from (default: the defaults)."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar and no summary."),
+) -> None:
+    """Fit the relation thresholds to labelled families and write them as a config.
+
+    Scans the corpus once, keeps every aligned pair's evidence, and searches
+    the thresholds (reformatted, excerpt, rewrite...) one at a time for the
+    best METRIC on part of the labelled stories; the rest are scored with a
+    real scan, before and after. Pass the file to `scan`, `add` or `serve`
+    with --config.
+    """
+    from reprints.calibrate import METRICS, calibrate
+    from reprints.config import write_config
+    from reprints.evaluate import read_truth
+
+    if metric not in METRICS:
+        _fail(f"--metric must be one of {', '.join(METRICS)}, got {metric!r}")
+    if not path.exists():
+        _fail(f"no such file or folder: {path}")
+    if not truth.is_file():
+        _fail(f"no such file: {truth}")
+    params = _params(config, semantic=semantic)
+    try:
+        labels = read_truth(truth)
+    except ValueError as exc:
+        _fail(str(exc))
+    problems: list[LoadProblem] = []
+    docs: list[Document] = []
+    for item in iter_load(path):
+        (problems if isinstance(item, LoadProblem) else docs).append(item)  # type: ignore[arg-type]
+    for p in problems:
+        print(f"reprints: skipped {p}", file=sys.stderr)
+    unknown = len(set(labels.family) - {d.id for d in docs})
+    if unknown == len(labels.family):
+        _fail(f"none of the {len(labels.family)} ids in {truth} is a document of {path}")
+    console = Console(highlight=False)
+    with _progress(quiet, console) as bar:
+        tasks: dict[str, object] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if bar is not None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(stage, total=total or None)
+                bar.update(tasks[stage], completed=done, total=total or None)  # type: ignore[arg-type]
+
+        cal = calibrate(docs, labels, params, metric=metric, held_out=held_out, seed=seed, progress=report)
+    info = {"truth": str(truth), "corpus": str(path), "metric": metric, "held_out": held_out, "seed": seed,
+            "fitted_documents": cal.train_documents, "held_out_documents": cal.held_out_documents,
+            "fitted": {"before": round(_metric(cal.train[0], metric), 4), "after": round(_metric(cal.train[1], metric), 4)}}
+    if cal.held_out:
+        info["held_out_scores"] = {"before": round(_metric(cal.held_out[0], metric), 4),
+                                   "after": round(_metric(cal.held_out[1], metric), 4)}
+    try:
+        write_config(output, cal.params, info)
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror or exc}")
+    if quiet:
+        return
+    if unknown:
+        console.print(f"{unknown} labelled ids are not in the corpus and are left out")
+    if cal.changed:
+        table = Table(title=f"Thresholds fitted on {cal.train_documents} labelled documents ({cal.tried} settings tried)")
+        for col in ("setting", "before", "after"):
+            table.add_column(col, justify="left" if col == "setting" else "right")
+        for name, (before, after) in cal.changed.items():
+            table.add_row(f"relate.{name}", str(before), str(after))
+        console.print(table)
+    else:
+        console.print(f"The starting thresholds were already best on {cal.train_documents} labelled documents "
+                      f"({cal.tried} settings tried)")
+    _print_scores(cal.train[0], console, "fitted part, before: ", details=False)
+    _print_scores(cal.train[1], console, "fitted part, after:  ", details=False)
+    if cal.held_out:
+        _print_scores(cal.held_out[0], console, "held out, before: ", details=False)
+        _print_scores(cal.held_out[1], console, "held out, after:  ", details=False)
+    console.print(f"Wrote {output}; use it with `reprints scan --config {output}` (or add, serve)")
+
+
+def _metric(scores, metric: str) -> float:
+    return scores.f1 if metric == "f1" else scores.ari
+
+
 _DB_HELP = "Store file (SQLite; created by `add` when missing)."
 
 
-def _store(db: Path, params: ScanParams | None = None, readonly: bool = False) -> Store:
+def _store(db: Path, params: ScanParams | None = None, readonly: bool = False, config: Path | None = None) -> Store:
+    """Open (or create) a store; with ``config``, the store's own settings must match it."""
+    from reprints.pipeline import params_to_dict
     from reprints.store import Store, StoreError
 
     try:
-        return Store(db, params, readonly=readonly)
+        store = Store(db, params, readonly=readonly)
     except StoreError as exc:
         _fail(str(exc))
-    raise AssertionError  # pragma: no cover
+    if config is not None and params is not None:
+        have, want = params_to_dict(store.params), params_to_dict(params)
+        differ = [f"{block}.{key}" if key else block
+                  for block, value in want.items() if block not in ("jobs", "batch")
+                  for key in (value if isinstance(value, dict) else [""])
+                  if (value[key] if key else value) != (have[block][key] if key else have[block])]
+        if differ:
+            store.close()
+            _fail(f"{db} was created with other settings than {config} ({', '.join(differ[:4])}"
+                  f"{' ...' if len(differ) > 4 else ''}); a store keeps the settings it was created with: "
+                  "use a new --db")
+    return store
 
 
 @app.command("add")
 def add_cmd(
     paths: List[Path] = typer.Argument(..., help="Files or folders to add (any supported format)."),
     db: Path = typer.Option(..., "--db", help=_DB_HELP),
-    semantic: bool = typer.Option(True, "--semantic/--no-semantic",
-                                  help="For a new store: also find rewrites and translations (kept in the store)."),
+    semantic: Optional[bool] = typer.Option(
+        None, "--semantic/--no-semantic",
+        help="For a new store: also find rewrites and translations (kept in the store).  [default: semantic]"),
     batch: int = typer.Option(500, min=1, help="Documents per transaction; each is safe once reported."),
+    config: Optional[Path] = typer.Option(None, "--config", help=_CONFIG_HELP + " A store keeps the settings it "
+                                          "was created with; an existing store must match the file."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress and no summary."),
 ) -> None:
     """Add documents to a store, creating it if needed.
@@ -216,7 +366,7 @@ def add_cmd(
         if not path.exists():
             _fail(f"no such file or folder: {path}")
     console = Console(highlight=False, stderr=False)
-    store = _store(db, ScanParams(semantic=semantic))
+    store = _store(db, _params(config, semantic=semantic), config=config)
     problems: list[LoadProblem] = []
 
     def items() -> Iterator[Document | LoadProblem]:
@@ -356,6 +506,8 @@ def serve_cmd(
     read_only: bool = typer.Option(False, "--read-only", help="Answer queries only; refuse every write."),
     max_body: int = typer.Option(8 * 1024 * 1024, "--max-body", min=1, metavar="BYTES",
                                  help="Largest request body accepted."),
+    config: Optional[Path] = typer.Option(None, "--config", help=_CONFIG_HELP + " A new store is created with "
+                                          "these settings; an existing store must match the file."),
 ) -> None:
     """Serve a store over HTTP: add documents, query, list families (see /docs).
 
@@ -366,7 +518,7 @@ def serve_cmd(
 
     if api_key == "":
         _fail("--api-key must not be empty")
-    store = _store(db, readonly=read_only)
+    store = _store(db, _params(config) if config is not None else None, readonly=read_only, config=config)
     mode = "read-only" if read_only else ("writes need X-API-Key" if api_key else "open for writes")
     print(f"reprints: serving {db} on http://{host}:{port} ({mode}); API docs at /docs", file=sys.stderr, flush=True)
     with store:

@@ -17,7 +17,7 @@ from typing import Iterable, Mapping, Sequence
 
 import orjson
 
-__all__ = ["Truth", "Found", "Scores", "read_truth", "read_found", "evaluate"]
+__all__ = ["Truth", "Found", "Scores", "read_truth", "read_found", "found_from", "evaluate"]
 
 
 @dataclass
@@ -85,6 +85,20 @@ def read_found(outdir: Path) -> Found:
             found.family[member] = row["family"]
     for _, row in _rows(outdir / "pairs.jsonl"):
         found.pairs[frozenset((row["a"], row["b"]))] = row
+    return found
+
+
+def found_from(families: Iterable, relations: Iterable) -> Found:
+    """What a scan or a store found, from its families and relations (a
+    :class:`~reprints.pipeline.ScanResult`'s, or ``Store.result()``'s)."""
+    found = Found()
+    for fam in families:
+        for member in fam.members:
+            found.family[member] = fam.id
+    for r in relations:
+        if r.relation != "unrelated":
+            found.pairs[frozenset((r.a, r.b))] = {"relation": r.relation, "score": round(r.score, 4),
+                                                  "passages": r.alignment.passages}
     return found
 
 
