@@ -98,6 +98,26 @@ def test_facts_survive_translation_and_number_formats():
     assert agreement(frozenset({"#:14"}), frozenset({"#:31"})) == 0.0
 
 
+def test_month_names_meet_across_languages_and_differ_between_months():
+    said = {
+        "en": "The ministers will meet again on 10 January, Lavrov told reporters.",
+        "it": "I ministri si incontreranno di nuovo il 10 gennaio, ha detto Lavrov ai giornalisti.",
+        "de": "Die Minister treffen sich am 10. Januar erneut, sagte Lawrow den Reportern.",
+        "fr": "Les ministres se reverront le 10 janvier, a déclaré Lavrov aux journalistes.",
+        "ru": "Министры снова встретятся 10 января, сообщил Лавров журналистам.",
+    }
+    found = {lang: anchors(text) for lang, text in said.items()}
+    assert all("m:1" in a and "#:10" in a for a in found.values()), found
+    # the German month is no longer a name that the English side lacks
+    assert agreement(found["en"], found["de"]) == 1.0
+    later = anchors("The ministers will meet again on 10 March, Lavrov told reporters.")
+    assert agreement(found["en"], later) < agreement(found["en"], found["ru"])
+    # words that only look like months stay what they are
+    assert "m:5" not in anchors("Officials may meet later, the mayor said.")
+    assert "m:3" not in anchors("The rover landed on Mars.")
+    assert "n:marta" in anchors("Сотрудница Марта Оливейра заявила об этом.")
+
+
 def test_quotations_have_speakers():
     norm = normalize_text(ORIGIN)
     quotes = [(norm.text[q.start:q.end], q.speaker) for q in quotations(norm.text, norm.paragraphs)]

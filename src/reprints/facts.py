@@ -5,8 +5,10 @@ Two passages with similar embeddings may still tell different stories ("the
 same minister, another visit"); agreeing names and numbers are what make them
 versions of one story. Names are capitalised words (not the first word of a
 sentence) and acronyms, transliterated from Cyrillic and cut to a five-letter
-stem, so "Lavrov", "Lavrova" and "Лавров" meet; numbers lose their thousands
-separators, so "35,000", "35.000" and "35 000" meet.
+stem, so "Lavrov", "Lavrova", "Lawrow" and "Лавров" meet; numbers lose their thousands
+separators, so "35,000", "35.000" and "35 000" meet; month names become the
+month's number (``m:12``), so "December", "dicembre", "Dezember" and "декабря"
+meet.
 """
 
 from __future__ import annotations
@@ -33,12 +35,58 @@ _STOP = frozenset(
 )
 
 
+#: Month names in the languages the embedding model covers best, by month number.
+#: Russian forms are matched on their stem (январь, января, январе), in lower case only.
+_MONTHS = {
+    1: "january gennaio januar jänner janvier enero январ",
+    2: "february febbraio februar février fevrier febrero феврал",
+    3: "march marzo märz marz mars март",
+    4: "april aprile avril abril апрел",
+    5: "may maggio mai mayo май мая мае",
+    6: "june giugno juni juin junio июн",
+    7: "july luglio juli juillet julio июл",
+    8: "august agosto août aout август",
+    9: "september settembre septembre septiembre setiembre сентябр",
+    10: "october ottobre oktober octobre octubre октябр",
+    11: "november novembre noviembre ноябр",
+    12: "december dicembre dezember décembre decembre diciembre декабр",
+}
+_MONTH = {name: n for n, names in _MONTHS.items() for name in names.split()}
+_MONTH_STEMS = tuple((name, n) for name, n in _MONTH.items() if name[0] > "z" and name[:2] != "ма" or name == "март")
+#: Month names that are also common words: English ones are months only when
+#: capitalised ("may", "march"), French "mars" only in lower case (not the planet).
+_MONTH_CAPITAL = frozenset({"may", "march", "august"})
+_MONTH_LOWER = frozenset({"mars"})
+
+
+def _month(word: str) -> int | None:
+    """The month a word names, or None.
+
+    >>> _month("dicembre"), _month("декабря"), _month("марта"), _month("Марта"), _month("May"), _month("may")
+    (12, 12, 3, None, 5, None)
+    """
+    low = word.lower()
+    if low[:1] > "z" and word != low:  # Russian months are written in lower case; "Марта" is a name
+        return None
+    n = _MONTH.get(low)
+    if n is not None:
+        if (low in _MONTH_CAPITAL and not word[0].isupper()) or (low in _MONTH_LOWER and word != low):
+            return None
+        return n
+    if low[:1] > "z":
+        for stem, n in _MONTH_STEMS:
+            if low.startswith(stem) and len(low) <= len(stem) + 2:
+                return n
+    return None
+
+
 def _latin(word: str) -> str:
     return "".join(_CYRILLIC.get(c, c) for c in word.lower()).replace("_", "")
 
 
 def _name_key(word: str) -> str:
-    w = _latin(word).replace("'", "").replace("-", "")
+    # w as v: German transliterates Лавров as "Lawrow" where English writes "Lavrov"
+    w = _latin(word).replace("'", "").replace("-", "").replace("w", "v")
     return w[:_STEM]
 
 
@@ -55,6 +103,8 @@ def anchors(text: str, known: frozenset[str] = frozenset()) -> frozenset[str]:
     ['n:lavro']
     >>> sorted(anchors("В понедельник Сергей Лавров встретил 35 000 сотрудников НАТО."))
     ['#:35000', 'n:lavro', 'n:nato', 'n:serge']
+    >>> sorted(anchors("Talks open on 10 January.")), sorted(anchors("I colloqui si aprono il 10 gennaio."))
+    (['#:10', 'm:1'], ['#:10', 'm:1'])
     """
     out: set[str] = set()
     for m in _NUMBER.finditer(text):
@@ -63,6 +113,10 @@ def anchors(text: str, known: frozenset[str] = frozenset()) -> frozenset[str]:
             out.add("#:" + digits.lstrip("0") or "0")
     for m in _WORD.finditer(text):
         w = m.group()
+        month = _month(w)
+        if month is not None:
+            out.add(f"m:{month}")
+            continue
         if not w[0].isupper() or len(w) < 3:
             continue
         if w.lower() in _STOP:
