@@ -188,18 +188,46 @@ def evaluate_cmd(
     try:
         if outdir.is_file():
             with _store(outdir, readonly=True) as store:
-                res = store.result()
-            found = found_from(res.families, res.relations)
+                res = store.result(documents=False)
+                found = found_from(res.families, res.relations)
+                scores = evaluate(read_truth(truth), found, worst)
+                ids = {x for pair in scores.missed + [m[:2] for m in scores.false_merges] for x in pair}
+                docs = {x: d for x in ids if (d := store.document(x)) is not None}
+                params = store.params
         else:
             found = read_found(outdir)
-        scores = evaluate(read_truth(truth), found, worst)
+            scores = evaluate(read_truth(truth), found, worst)
+            docs, params = _documents_of(outdir), ScanParams()
     except (ValueError, KeyError, TypeError) as exc:
         _fail(str(exc) if isinstance(exc, ValueError) else f"unexpected content: {exc}")
-    _print_scores(scores, Console(highlight=False))
+    _print_scores(scores, Console(highlight=False), docs=docs, params=params)
 
 
-def _print_scores(scores, console: Console, title: str = "", details: bool = True) -> None:
-    """Family metrics, then (with ``details``) the per-relation table and the worst errors."""
+def _documents_of(outdir: Path) -> dict[str, Document]:
+    """The family members' texts a scan wrote (none for a folder from before documents.jsonl)."""
+    from reprints.report import document_from_row
+
+    path = outdir / "documents.jsonl"
+    if not path.is_file():
+        return {}
+    import orjson
+
+    with open(path, "rb") as fh:
+        return {(d := document_from_row(orjson.loads(line))).id: d for line in fh if line.strip()}
+
+
+def _print_scores(scores, console: Console, title: str = "", details: bool = True,
+                  docs: dict[str, Document] | None = None, params: ScanParams | None = None) -> None:
+    """Family metrics, then (with ``details``) the per-relation table and the worst
+    errors, each with what caused it when the texts are at hand (``docs``)."""
+    from reprints.evaluate import explain
+
+    docs = docs or {}
+
+    def why(a: str, b: str, row: dict | None, fallback: str) -> str:
+        if a in docs and b in docs:
+            return explain(docs[a], docs[b], row, params)
+        return fallback
     console.print(
         f"{title}{scores.documents} labelled documents  families: precision {scores.precision:.4f}  "
         f"recall {scores.recall:.4f}  F1 {scores.f1:.4f}  ARI {scores.ari:.4f}  purity {scores.purity:.4f}",
@@ -215,11 +243,13 @@ def _print_scores(scores, console: Console, title: str = "", details: bool = Tru
             table.add_row(name, f"{m['precision']:.4f}", f"{m['recall']:.4f}", f"{m['f1']:.4f}", str(int(m["support"])))
         console.print(table)
     for a, b in scores.missed:
-        console.print(f"missed: {a} ~ {b}", markup=False, soft_wrap=True)
+        console.print(f"missed: {a} ~ {b}: {why(a, b, None, 'texts not at hand (not in any family)')}",
+                      markup=False, soft_wrap=True)
     for a, b, row in scores.false_merges:
-        why = (f"{row['relation']} (score {row['score']}, {len(row['passages'])} passages)" if row
-               else "joined through other versions")
-        console.print(f"false merge: {a} ~ {b}: {why}", markup=False, soft_wrap=True)
+        said = (f"{row['relation']} (score {row['score']}, {len(row['passages'])} passages)" if row
+                else "joined through other versions")
+        console.print(f"false merge: {a} ~ {b}: {why(a, b, row, said) if row else said}", markup=False,
+                      soft_wrap=True)
 
 
 @app.command("calibrate")
@@ -494,6 +524,43 @@ def compare_cmd(
     rel = compare_documents(da, db, ScanParams(semantic=semantic))
     console = Console(highlight=False, width=width or None)
     print_comparison(da, db, rel, console, width=width)
+
+
+@app.command("report")
+def report_cmd(
+    source: Path = typer.Argument(..., metavar="OUTDIR_OR_DB",
+                                  help="Folder written by `reprints scan` or `export` (documents.jsonl, pairs.jsonl, "
+                                       "families.jsonl), or a store file."),
+    output: Path = typer.Option(..., "-o", "--output", help="HTML file to write."),
+    all_pairs_up_to: int = typer.Option(
+        12, "--all-pairs-up-to", min=0, metavar="N",
+        help="In families of at most N versions, align every pair the scan left out, so any two can be compared."),
+    semantic: bool = typer.Option(True, "--semantic/--no-semantic",
+                                  help="Align those pairs by meaning too (off: word-for-word matches only, faster)."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="Print nothing."),
+) -> None:
+    """Write a self-contained HTML report of the families found.
+
+    One file, no network: a searchable, sortable list of the families; each
+    family with its origin and the reasons, the derivation tree, a timeline and
+    what each version added, dropped or reworded; and any two versions side by
+    side with their aligned passages linked, additions and cuts marked, and
+    quotes worded differently listed. Open it in any browser.
+    """
+    from reprints.report_html import ReportError, write_html_report
+
+    if not source.exists():
+        _fail(f"no such folder or store: {source}")
+    if output.is_dir():
+        _fail(f"{output} is a folder; give the HTML file to write")
+    try:
+        info = write_html_report(source, output, all_pairs_up_to=all_pairs_up_to, semantic=semantic)
+    except ReportError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror or exc}")
+    if not quiet:
+        print(f"Wrote {output} ({info.families} families, {info.bytes / 1e6:.1f} MB)")
 
 
 @app.command("serve")

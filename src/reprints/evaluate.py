@@ -17,7 +17,7 @@ from typing import Iterable, Mapping, Sequence
 
 import orjson
 
-__all__ = ["Truth", "Found", "Scores", "read_truth", "read_found", "found_from", "evaluate"]
+__all__ = ["Truth", "Found", "Scores", "read_truth", "read_found", "found_from", "evaluate", "explain"]
 
 
 @dataclass
@@ -152,3 +152,43 @@ def evaluate(truth: Truth, found: Found, worst: int = 10) -> Scores:
     merges = sorted(tuple(sorted(pair)) for pair in got_pairs - true_pairs)[:worst]
     false_merges = [(a, b, found.pairs.get(frozenset((a, b)))) for a, b in merges]
     return Scores(p, r, f, ari, purity, len(docs), relations, missed, false_merges)  # type: ignore[arg-type]
+
+
+def _snippet(text: str, start: int, end: int, limit: int = 120) -> str:
+    flat = " ".join(text[start:end].split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def explain(a, b, row: dict | None, params=None) -> str:
+    """Why a pair went wrong, in one line: for a pair found related (``row``, a
+    pairs.jsonl row), the longest passage that tied the two; otherwise how the two
+    documents align when compared directly (``a``, ``b``: Documents).
+
+    >>> from reprints.load import document_from_text
+    >>> x = document_from_text("x", "Rail workers will strike for two days next week over pay and rosters.")
+    >>> y = document_from_text("y", "The museum opens a new wing on Friday with paintings from the north.")
+    >>> explain(x, y, None)
+    'compared directly: unrelated (x in y 0.00, y in x 0.00, 0 passages by words)'
+    """
+    if row is not None:
+        passages = [p if isinstance(p, dict) else p.as_dict() for p in row.get("passages", [])]
+        if not passages:
+            return f"{row['relation']} (score {row['score']}) with no passage"
+        swap = row.get("a") == b.id
+        top = max(passages, key=lambda p: p["a_end"] - p["a_start"])
+        s0, s1 = (top["b_start"], top["b_end"]) if swap else (top["a_start"], top["a_end"])
+        return (f"{row['relation']} (score {row['score']}, {len(passages)} passages); longest, {top['kind']}: "
+                f"\"{_snippet(a.text, s0, s1)}\"")
+    from reprints.pipeline import ScanParams, compare_documents
+
+    rel = compare_documents(a, b, params or ScanParams(semantic=False))
+    ev = rel.evidence
+    a_in_b, b_in_a = (ev.a_in_b, ev.b_in_a) if rel.a == a.id else (ev.b_in_a, ev.a_in_b)
+    line = (f"compared directly: {rel.relation} ({a.id} in {b.id} {a_in_b:.2f}, {b.id} in {a.id} {b_in_a:.2f}, "
+            f"{ev.passages} passages by words")
+    if ev.semantic is not None:
+        sem = ev.semantic
+        facts = "no names or numbers" if sem.facts is None else f"names and numbers agree {sem.facts:.2f}"
+        line += (f"; by meaning {sem.passages} passages, cover {sem.a_cover:.2f}/{sem.b_cover:.2f}, "
+                 f"similarity {sem.similarity:.2f}, {facts}")
+    return line + ")"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 import orjson
 from rich.console import Console
@@ -25,8 +25,8 @@ from reprints.relate import Relation
 if TYPE_CHECKING:
     from reprints.store import QueryResult
 
-__all__ = ["write_jsonl", "write_parquet", "write_outputs", "print_summary", "print_comparison", "print_query",
-           "print_families"]
+__all__ = ["write_jsonl", "write_parquet", "write_outputs", "document_row", "document_from_row", "print_summary", "print_comparison",
+           "print_query", "print_families"]
 
 _STYLES = {"verbatim": "on dark_green", "near-verbatim": "on dark_olive_green3", "reworded": "on dark_blue",
            "translated": "on dark_magenta", "text": "bold red"}
@@ -44,28 +44,78 @@ def write_jsonl(path: Path, rows: Iterable[dict]) -> int:
     return n
 
 
-def write_parquet(path: Path, rows: list[dict]) -> None:
-    """Write rows to Parquet; nested evidence is kept as a JSON string column."""
+def write_parquet(path: Path, rows: list[dict], json_columns: Sequence[str] = ("evidence",)) -> None:
+    """Write rows to Parquet; free-form nested columns (evidence, metadata) are
+    kept as JSON strings."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    flat = [{k: (orjson.dumps(v).decode() if k == "evidence" else v) for k, v in r.items()} for r in rows]
+    flat = [{k: (orjson.dumps(v).decode() if k in json_columns else v) for k, v in r.items()} for r in rows]
     pq.write_table(pa.Table.from_pylist(flat), path)
 
 
-def write_outputs(result: ScanResult, outdir: Path, parquet: bool = False) -> dict[str, Path]:
-    """Write ``pairs.jsonl`` and ``families.jsonl`` (and Parquet twins) into ``outdir``."""
+def document_row(doc: Document) -> dict[str, object]:
+    """The JSON shape of one ``documents.jsonl`` line: the text exactly as loaded
+    (every offset in pairs and families indexes it), its metadata, and the spans
+    of its parsed header lines."""
+    return {"id": doc.id, "text": doc.text, "meta": doc.meta,
+            "header": [{"start": s, "end": e, "field": f} for s, e, f in doc.header]}
+
+
+def document_from_row(row: dict) -> Document:
+    """A :class:`~reprints.load.Document` back from a ``documents.jsonl`` line.
+
+    >>> from reprints.load import document_from_text
+    >>> doc = document_from_text("a", "Talks in January\\n\\nBy AFP\\n\\nThe talks begin.")
+    >>> document_from_row(document_row(doc)) == doc
+    True
+    """
+    header = tuple((int(h["start"]), int(h["end"]), str(h["field"])) for h in row.get("header") or ())
+    return Document(row["id"], row["text"], dict(row.get("meta") or {}), header)
+
+
+def _member_documents(result: ScanResult, lookup: Callable[[str], Document | None] | None) -> Iterator[Document]:
+    """The documents of every family member, family by family, each once."""
+    by_id = {d.id: d for d in result.documents}
+    seen: set[str] = set()
+    for fam in result.families:
+        for m in fam.members:
+            if m in seen:
+                continue
+            seen.add(m)
+            doc = by_id.get(m)
+            if doc is None and lookup is not None:
+                doc = lookup(m)
+            if doc is not None:
+                yield doc
+
+
+def write_outputs(result: ScanResult, outdir: Path, parquet: bool = False,
+                  documents: Callable[[str], Document | None] | None = None) -> dict[str, Path]:
+    """Write ``pairs.jsonl``, ``families.jsonl`` and ``documents.jsonl`` (and
+    Parquet twins) into ``outdir``.
+
+    ``documents.jsonl`` holds the family members' texts, so that the offsets in
+    the other two files can be read (``reprints report`` needs them). Members
+    missing from ``result.documents`` are fetched with ``documents`` (an id
+    lookup such as :meth:`reprints.Store.document`) when given.
+    """
     outdir.mkdir(parents=True, exist_ok=True)
     pairs = [r.as_dict() for r in result.related]
     families = [f.as_dict() for f in result.families]
-    written = {"pairs": outdir / "pairs.jsonl", "families": outdir / "families.jsonl"}
+    written = {"pairs": outdir / "pairs.jsonl", "families": outdir / "families.jsonl",
+               "documents": outdir / "documents.jsonl"}
     write_jsonl(written["pairs"], pairs)
     write_jsonl(written["families"], families)
+    docs = [document_row(d) for d in _member_documents(result, documents)]
+    write_jsonl(written["documents"], docs)
     if parquet:
         written["pairs_parquet"] = outdir / "pairs.parquet"
         written["families_parquet"] = outdir / "families.parquet"
+        written["documents_parquet"] = outdir / "documents.parquet"
         write_parquet(written["pairs_parquet"], pairs)
         write_parquet(written["families_parquet"], families)
+        write_parquet(written["documents_parquet"], docs, json_columns=("meta",))
     return written
 
 

@@ -344,10 +344,11 @@ class Store:
                 (row[0],))]
         return (self.family(row[1]) if row[1] else None), rels
 
-    def result(self) -> ScanResult:
+    def result(self, documents: bool = True) -> ScanResult:
         """Everything as a :class:`~reprints.pipeline.ScanResult`: the pairs and
-        families ``scan`` would give for the stored corpus (documents are not
-        loaded; ``stats`` counts them)."""
+        families ``scan`` would give for the stored corpus. ``documents`` holds
+        the family members only (all of them, unless ``documents`` is False;
+        ``stats`` counts every stored document)."""
         with self._lock:
             fams = self.families()
             fills = set()
@@ -368,8 +369,17 @@ class Store:
                 if rel.relation != "unrelated" and (rel.a, rel.b) not in have:
                     rels.append(rel)
             n = self._db.execute("SELECT count(*) FROM documents").fetchone()[0]
+            docs: list[Document] = []
+            if documents:
+                members = [m for f in fams for m in f.members]
+                found: dict[str, Document] = {}
+                for chunk in _chunks(members, 900):
+                    for row in self._db.execute(
+                            f"SELECT id, text, meta, header FROM documents WHERE id IN ({_marks(chunk)})", chunk):
+                        found[row[0]] = _doc_from_row(row)
+                docs = [found[m] for m in members if m in found]
         rels.sort(key=lambda r: (r.a, r.b))
-        return ScanResult([], rels, fams, [], {"documents": n, "families": len(fams)})
+        return ScanResult(docs, rels, fams, [], {"documents": n, "families": len(fams)})
 
     def stats(self) -> dict[str, float]:
         """Counts: documents, families, pairs aligned, pairs related, bytes on disk."""
