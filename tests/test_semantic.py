@@ -88,6 +88,29 @@ def test_language_is_detected_per_document_and_paragraph():
     assert detect("12 3 !!").code == "und"
 
 
+def test_paragraph_languages_are_written_for_every_family_member(tmp_path):
+    from reprints.report import write_outputs
+
+    corpus = load_corpus(Path(__file__).parents[1] / "examples" / "multilingual" / "corpus")
+    story = [d for d in corpus.documents if d.id.startswith("f01-")]
+    # an English paragraph quoted inside the Italian version stays English
+    it = next(d for d in story if d.id == "f01-it.txt")
+    quoted = "The ministers will meet again in January, the spokesman told reporters on Wednesday."
+    story[story.index(it)] = document_from_text(it.id, it.text + "\n\n" + quoted)
+    write_outputs(scan(story), tmp_path)
+    rows = {r["id"]: r for r in map(json.loads, (tmp_path / "documents.jsonl").read_text().splitlines())}
+    assert set(rows) == {d.id for d in story}
+    for doc_id, row in rows.items():
+        paras = row["paragraphs"]
+        assert paras and all(row["text"][p["start"]:p["end"]].strip() for p in paras)
+        langs = [p["lang"] for p in paras if len(row["text"][p["start"]:p["end"]].split()) >= 8]
+        want = doc_id.split("-")[1].split(".")[0]
+        if doc_id == "f01-it.txt":
+            assert langs[-1] == "en" and row["text"][paras[-1]["start"]:paras[-1]["end"]] == quoted
+            langs = langs[:-1]
+        assert set(langs) == {want}, (doc_id, langs)
+
+
 def test_facts_survive_translation_and_number_formats():
     en = anchors("Union leader Marta Oliveira said members rejected an offer of 3,500 euros.")
     de = anchors("Gewerkschaftschefin Marta Oliveira sagte, die Mitglieder lehnten 3.500 Euro ab.")

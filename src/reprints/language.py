@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-__all__ = ["Language", "detect", "detect_many"]
+if TYPE_CHECKING:
+    from reprints.normalize import NormText
+
+__all__ = ["Language", "detect", "detect_many", "paragraph_languages"]
 
 #: Below this confidence the call is ``und``: fastText is often sure of one word.
 _MIN_SCORE = 0.4
@@ -63,3 +66,18 @@ def detect_many(texts: Sequence[str]) -> list[Language]:
     ['de', 'fr']
     """
     return [detect(t) for t in texts]
+
+
+def paragraph_languages(norm: NormText) -> list[tuple[int, int, str]]:
+    """Each body paragraph as ``(start, end, language)``, offsets into the original text.
+
+    >>> from reprints.normalize import normalize_text
+    >>> text = ("Il ministro ha detto che i negoziati inizieranno a gennaio.\\n\\n"
+    ...         "Der Minister sagte am Mittwoch, die Gespräche beginnen im Januar.")
+    >>> [(text[s:e][:11], lang) for s, e, lang in paragraph_languages(normalize_text(text))]
+    [('Il ministro', 'it'), ('Der Ministe', 'de')]
+    """
+    out = []
+    for start, end in norm.paragraphs:
+        out.append((norm.to_original(start), norm.to_original_end(end), detect(norm.text[start:end]).code))
+    return out

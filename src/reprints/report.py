@@ -56,10 +56,14 @@ def write_parquet(path: Path, rows: list[dict], json_columns: Sequence[str] = ("
 
 def document_row(doc: Document) -> dict[str, object]:
     """The JSON shape of one ``documents.jsonl`` line: the text exactly as loaded
-    (every offset in pairs and families indexes it), its metadata, and the spans
-    of its parsed header lines."""
+    (every offset in pairs and families indexes it), its metadata, the spans of
+    its parsed header lines, and its body paragraphs with their languages."""
+    from reprints.language import paragraph_languages
+    from reprints.normalize import normalize
+
     return {"id": doc.id, "text": doc.text, "meta": doc.meta,
-            "header": [{"start": s, "end": e, "field": f} for s, e, f in doc.header]}
+            "header": [{"start": s, "end": e, "field": f} for s, e, f in doc.header],
+            "paragraphs": [{"start": s, "end": e, "lang": lang} for s, e, lang in paragraph_languages(normalize(doc))]}
 
 
 def document_from_row(row: dict) -> Document:
