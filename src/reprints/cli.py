@@ -3,6 +3,7 @@ and keep a store: ``add``, ``query``, ``families``, ``export``, ``serve``."""
 
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -284,6 +285,9 @@ def calibrate_cmd(
         _fail(f"no such file or folder: {path}")
     if not truth.is_file():
         _fail(f"no such file: {truth}")
+    folder = output.parent if str(output.parent) else Path(".")
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        _fail(f"cannot write {output}: no writable folder {folder}")  # say so before the long part
     params = _params(config, semantic=semantic)
     try:
         labels = read_truth(truth)
