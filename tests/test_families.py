@@ -89,3 +89,33 @@ def test_headerless_copy_with_the_same_date_is_not_the_origin():
     assert fam.origin == "z-original.txt"
     assert any("agency credit (By Canadian Press)" in r for r in fam.reasons)
     assert any("complete header" in r for r in fam.reasons)
+
+
+def test_rebuilding_only_touched_groups_equals_a_full_rebuild():
+    import random
+
+    from _paths import EXAMPLES
+
+    from reprints import load_corpus
+    from reprints.families import build_families, rebuild_families
+    from reprints.pipeline import ScanParams
+
+    docs = load_corpus(EXAMPLES / "corpus").documents
+    result = scan(docs, ScanParams(semantic=False))
+    meta = {d.id: d.meta for d in docs}
+    rels = result.relations
+    words = {r.a: r.alignment.a_words for r in rels} | {r.b: r.alignment.b_words for r in rels}
+    full = build_families(rels, meta, words)
+    assert full == result.families and len(full) >= 6
+    linked = sorted({x for r in rels if r.relation != "unrelated" for x in (r.a, r.b)})
+    rnd = random.Random(5)
+    for n in (0, 1, 3, len(linked)):
+        touched = set(rnd.sample(linked, n))
+        assert rebuild_families(full, rels, touched, meta, words) == full
+    # a relation dropped from one family changes that family only, and the rebuild sees it
+    fam = next(f for f in full if len(f.members) >= 4)
+    cut = [r for r in rels if not (r.relation != "unrelated" and {r.a, r.b} <= set(fam.members)
+                                    and fam.origin in (r.a, r.b))]
+    want = build_families(cut, meta, words)
+    assert want != full
+    assert rebuild_families(full, cut, set(fam.members), meta, words) == want

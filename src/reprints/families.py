@@ -11,14 +11,14 @@ of excerpts around one text have no such bridge and stay whole.
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
 import networkx as nx
 
 from reprints.relate import Relation, meta_date
 
-__all__ = ["TreeEdge", "Family", "build_families", "choose_origin", "AGENCIES"]
+__all__ = ["TreeEdge", "Family", "build_families", "rebuild_families", "choose_origin", "AGENCIES"]
 
 #: Bylines that credit a news agency (lowercase, matched as whole words).
 AGENCIES = (
@@ -276,3 +276,37 @@ def build_families(
         Family(f"F{k:04d}", origin, reasons, tuple(members), tree)
         for k, (origin, reasons, members, tree) in enumerate(found, 1)
     ]
+
+
+def rebuild_families(
+    families: Sequence[Family],
+    relations: Sequence[Relation],
+    touched: set[str],
+    meta: Mapping[str, Mapping[str, str]],
+    words: Mapping[str, int] | None = None,
+) -> list[Family]:
+    """:func:`build_families` again after relations involving ``touched`` versions
+    changed, rebuilding only their connected groups (bridges are cut group by
+    group, so the other families cannot change); ids are renumbered as
+    :func:`build_families` numbers them, and the result is the same as a full
+    rebuild.
+    """
+    linked = [r for r in relations if r.relation != "unrelated"]
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for r in linked:
+        ra, rb = root(r.a), root(r.b)
+        if ra != rb:
+            parent[ra] = rb
+    groups = {root(x) for x in touched if x in parent}
+    inside = [r for r in linked if root(r.a) in groups]
+    kept = [f for f in families if root(f.members[0]) not in groups]
+    found = kept + build_families(inside, meta, words)
+    found.sort(key=lambda f: (-len(f.members), f.origin))
+    return [replace(f, id=f"F{k:04d}") for k, f in enumerate(found, 1)]
