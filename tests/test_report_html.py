@@ -68,7 +68,7 @@ def test_scan_writes_the_members_texts(scanned):
     assert [r["id"] for r in rows] == members  # family by family, each member once
     loaded = {d.id: d for d in result.documents}
     for r in rows:
-        assert set(r) == {"id", "text", "meta", "header"}
+        assert set(r) == {"id", "text", "meta", "header", "paragraphs"}
         assert r["text"] == loaded[r["id"]].text and r["meta"] == loaded[r["id"]].meta
     assert {r["meta"].get("lang") for r in rows} == {"en"}  # semantic matching ran
     # the offsets of pairs.jsonl slice these texts (verbatim: the same words, line breaks and hyphens aside)

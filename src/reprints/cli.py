@@ -206,15 +206,12 @@ def evaluate_cmd(
 
 def _documents_of(outdir: Path) -> dict[str, Document]:
     """The family members' texts a scan wrote (none for a folder from before documents.jsonl)."""
-    from reprints.report import document_from_row
+    from reprints.report import document_from_row, read_jsonl
 
     path = outdir / "documents.jsonl"
     if not path.is_file():
         return {}
-    import orjson
-
-    with open(path, "rb") as fh:
-        return {(d := document_from_row(orjson.loads(line))).id: d for line in fh if line.strip()}
+    return {(d := document_from_row(row)).id: d for _, row in read_jsonl(path)}
 
 
 def _print_scores(scores, console: Console, title: str = "", details: bool = True,

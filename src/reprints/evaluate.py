@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-import orjson
+from reprints.report import read_jsonl
+
 
 __all__ = ["Truth", "Found", "Scores", "read_truth", "read_found", "found_from", "evaluate", "explain"]
 
@@ -51,23 +52,10 @@ class Scores:
     false_merges: list[tuple[str, str, dict | None]]
 
 
-def _rows(path: Path) -> Iterable[tuple[int, dict]]:
-    with open(path, "rb") as fh:
-        for number, line in enumerate(fh, 1):
-            if line.strip():
-                try:
-                    row = orjson.loads(line)
-                except orjson.JSONDecodeError as exc:
-                    raise ValueError(f"{path}:{number}: invalid JSON: {exc.msg}") from None
-                if not isinstance(row, dict):
-                    raise ValueError(f"{path}:{number}: expected a JSON object")
-                yield number, row
-
-
 def read_truth(path: Path) -> Truth:
     """Read a truth file; lines of other shapes (e.g. ``{"family", "origin"}``) are ignored."""
     truth = Truth()
-    for number, row in _rows(path):
+    for number, row in read_jsonl(path):
         if "id" in row and "family" in row:
             truth.family[str(row["id"])] = str(row["family"])
         elif {"a", "b", "relation"} <= row.keys():
@@ -80,10 +68,10 @@ def read_truth(path: Path) -> Truth:
 def read_found(outdir: Path) -> Found:
     """Read ``families.jsonl`` and ``pairs.jsonl`` written by ``reprints scan``."""
     found = Found()
-    for _, row in _rows(outdir / "families.jsonl"):
+    for _, row in read_jsonl(outdir / "families.jsonl"):
         for member in row["members"]:
             found.family[member] = row["family"]
-    for _, row in _rows(outdir / "pairs.jsonl"):
+    for _, row in read_jsonl(outdir / "pairs.jsonl"):
         found.pairs[frozenset((row["a"], row["b"]))] = row
     return found
 

@@ -25,7 +25,7 @@ from reprints.relate import Relation
 if TYPE_CHECKING:
     from reprints.store import QueryResult
 
-__all__ = ["write_jsonl", "write_parquet", "write_outputs", "document_row", "document_from_row", "print_summary", "print_comparison",
+__all__ = ["write_jsonl", "read_jsonl", "write_parquet", "write_outputs", "document_row", "document_from_row", "print_summary", "print_comparison",
            "print_query", "print_families"]
 
 _STYLES = {"verbatim": "on dark_green", "near-verbatim": "on dark_olive_green3", "reworded": "on dark_blue",
@@ -42,6 +42,22 @@ def write_jsonl(path: Path, rows: Iterable[dict]) -> int:
             fh.write(b"\n")
             n += 1
     return n
+
+
+def read_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
+    """The objects of a JSON Lines file with their line numbers, blank lines skipped;
+    a broken line is a ``ValueError`` naming the file and the line."""
+    with open(path, "rb") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{number}: invalid JSON: {exc.msg}") from None
+            if not isinstance(row, dict):
+                raise ValueError(f"{path}:{number}: expected a JSON object")
+            yield number, row
 
 
 def write_parquet(path: Path, rows: list[dict], json_columns: Sequence[str] = ("evidence",)) -> None:

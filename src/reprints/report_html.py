@@ -27,7 +27,7 @@ import orjson
 from reprints import __version__
 from reprints.pipeline import ScanParams, compare_documents
 from reprints.relate import meta_date
-from reprints.report import document_from_row
+from reprints.report import document_from_row, read_jsonl
 
 __all__ = ["ReportError", "ReportData", "HtmlReport", "read_source", "write_html_report"]
 
@@ -72,17 +72,10 @@ class HtmlReport:
 
 def _jsonl(path: Path) -> Iterator[dict]:
     try:
-        with open(path, "rb") as fh:
-            for n, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = orjson.loads(line)
-                except orjson.JSONDecodeError as exc:
-                    raise ReportError(f"{path}:{n}: invalid JSON ({exc})") from None
-                if not isinstance(row, dict):
-                    raise ReportError(f"{path}:{n}: expected a JSON object")
-                yield row
+        for _, row in read_jsonl(path):
+            yield row
+    except ValueError as exc:
+        raise ReportError(str(exc)) from None
     except OSError as exc:
         raise ReportError(f"cannot read {path}: {exc.strerror or exc}") from None
 
