@@ -97,7 +97,7 @@ def test_paragraph_languages_are_written_for_every_family_member(tmp_path):
     it = next(d for d in story if d.id == "f01-it.txt")
     quoted = "The ministers will meet again in January, the spokesman told reporters on Wednesday."
     story[story.index(it)] = document_from_text(it.id, it.text + "\n\n" + quoted)
-    write_outputs(scan(story), tmp_path)
+    write_outputs(scan(story), tmp_path, languages=True)
     rows = {r["id"]: r for r in map(json.loads, (tmp_path / "documents.jsonl").read_text().splitlines())}
     assert set(rows) == {d.id for d in story}
     for doc_id, row in rows.items():
@@ -109,6 +109,13 @@ def test_paragraph_languages_are_written_for_every_family_member(tmp_path):
             assert langs[-1] == "en" and row["text"][paras[-1]["start"]:paras[-1]["end"]] == quoted
             langs = langs[:-1]
         assert set(langs) == {want}, (doc_id, langs)
+    # without semantic matching the spans are written, the (costly) languages are not
+    write_outputs(scan(story, ScanParams(semantic=False)), tmp_path / "lexical")
+    lexical = {r["id"]: r for r in map(json.loads, (tmp_path / "lexical" / "documents.jsonl").read_text().splitlines())}
+    for doc_id, row in lexical.items():
+        assert [(p["start"], p["end"]) for p in row["paragraphs"]] == \
+            [(p["start"], p["end"]) for p in rows[doc_id]["paragraphs"]]
+        assert all("lang" not in p for p in row["paragraphs"])
 
 
 def test_facts_survive_translation_and_number_formats():

@@ -153,7 +153,7 @@ def scan_cmd(
         except OSError as exc:
             _fail(f"cannot read {path}: {exc.strerror or exc}")
     try:
-        write_outputs(result, output, parquet=parquet)
+        write_outputs(result, output, parquet=parquet, languages=params.semantic)
     except OSError as exc:
         _fail(f"cannot write results to {output}: {exc.strerror or exc}")
     if not quiet:
@@ -482,8 +482,9 @@ def export_cmd(
     _check_writable(output)
     with _store(db, readonly=True) as store:
         result = store.result()
+        semantic = store.params.semantic
     try:
-        write_outputs(result, output, parquet=parquet)
+        write_outputs(result, output, parquet=parquet, languages=semantic)
     except OSError as exc:
         _fail(f"cannot write results to {output}: {exc.strerror or exc}")
     print(f"Wrote {len(result.related)} pairs and {len(result.families)} families to {output}")

@@ -70,16 +70,22 @@ def write_parquet(path: Path, rows: list[dict], json_columns: Sequence[str] = ("
     pq.write_table(pa.Table.from_pylist(flat), path)
 
 
-def document_row(doc: Document) -> dict[str, object]:
+def document_row(doc: Document, languages: bool = False) -> dict[str, object]:
     """The JSON shape of one ``documents.jsonl`` line: the text exactly as loaded
     (every offset in pairs and families indexes it), its metadata, the spans of
-    its parsed header lines, and its body paragraphs with their languages."""
+    its parsed header lines, and its body paragraphs, each with its own language
+    when ``languages`` is set (about 50 µs a paragraph, so only with semantic
+    matching, where languages matter)."""
     from reprints.language import paragraph_languages
     from reprints.normalize import normalize
 
+    norm = normalize(doc)
+    if languages:
+        paras = [{"start": s, "end": e, "lang": lang} for s, e, lang in paragraph_languages(norm)]
+    else:
+        paras = [{"start": s, "end": e} for s, e in (norm.span_to_original(a, b) for a, b in norm.paragraphs)]
     return {"id": doc.id, "text": doc.text, "meta": doc.meta,
-            "header": [{"start": s, "end": e, "field": f} for s, e, f in doc.header],
-            "paragraphs": [{"start": s, "end": e, "lang": lang} for s, e, lang in paragraph_languages(normalize(doc))]}
+            "header": [{"start": s, "end": e, "field": f} for s, e, f in doc.header], "paragraphs": paras}
 
 
 def document_from_row(row: dict) -> Document:
@@ -111,14 +117,16 @@ def _member_documents(result: ScanResult, lookup: Callable[[str], Document | Non
 
 
 def write_outputs(result: ScanResult, outdir: Path, parquet: bool = False,
-                  documents: Callable[[str], Document | None] | None = None) -> dict[str, Path]:
+                  documents: Callable[[str], Document | None] | None = None,
+                  languages: bool = False) -> dict[str, Path]:
     """Write ``pairs.jsonl``, ``families.jsonl`` and ``documents.jsonl`` (and
     Parquet twins) into ``outdir``.
 
     ``documents.jsonl`` holds the family members' texts, so that the offsets in
     the other two files can be read (``reprints report`` needs them). Members
     missing from ``result.documents`` are fetched with ``documents`` (an id
-    lookup such as :meth:`reprints.Store.document`) when given.
+    lookup such as :meth:`reprints.Store.document`) when given. ``languages``:
+    detect each member paragraph's language (the CLI does with semantic matching).
     """
     outdir.mkdir(parents=True, exist_ok=True)
     pairs = [r.as_dict() for r in result.related]
@@ -127,7 +135,7 @@ def write_outputs(result: ScanResult, outdir: Path, parquet: bool = False,
                "documents": outdir / "documents.jsonl"}
     write_jsonl(written["pairs"], pairs)
     write_jsonl(written["families"], families)
-    docs = [document_row(d) for d in _member_documents(result, documents)]
+    docs = [document_row(d, languages) for d in _member_documents(result, documents)]
     write_jsonl(written["documents"], docs)
     if parquet:
         written["pairs_parquet"] = outdir / "pairs.parquet"

@@ -113,7 +113,7 @@ def _read_store(path: Path) -> ReportData:
             params = store.params
     except StoreError as exc:
         raise ReportError(str(exc)) from None
-    docs = {d.id: document_row(d) for d in res.documents}
+    docs = {d.id: document_row(d, params.semantic) for d in res.documents}
     return ReportData(str(path), [f.as_dict() for f in res.families], [r.as_dict() for r in res.related], docs,
                       int(res.stats.get("documents", 0)), params)
 
