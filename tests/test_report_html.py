@@ -47,7 +47,7 @@ def scanned(mixed: Path):
     corpus = load_corpus(mixed)
     result = scan(corpus.documents, ScanParams(jobs=1))
     out = mixed.parent / "out"
-    write_outputs(result, out, parquet=True)
+    write_outputs(result, out, parquet=True, languages=True)  # as `reprints scan` does with semantic matching
     return out, result
 
 
