@@ -555,12 +555,20 @@ def report_cmd(
         _fail(f"no such folder or store: {source}")
     if output.is_dir():
         _fail(f"{output} is a folder; give the HTML file to write")
-    try:
-        info = write_html_report(source, output, all_pairs_up_to=all_pairs_up_to, semantic=semantic)
-    except ReportError as exc:
-        _fail(str(exc))
-    except OSError as exc:
-        _fail(f"cannot write {output}: {exc.strerror or exc}")
+    with _progress(quiet, Console(highlight=False)) as bar:
+        task = bar.add_task("families", total=None) if bar else None
+
+        def report(done: int, total: int) -> None:
+            if bar is not None:
+                bar.update(task, completed=done, total=total)
+
+        try:
+            info = write_html_report(source, output, all_pairs_up_to=all_pairs_up_to, semantic=semantic,
+                                     progress=report)
+        except ReportError as exc:
+            _fail(str(exc))
+        except OSError as exc:
+            _fail(f"cannot write {output}: {exc.strerror or exc}")
     if not quiet:
         print(f"Wrote {output} ({info.families} families, {info.bytes / 1e6:.1f} MB)")
 
