@@ -72,20 +72,18 @@ def write_parquet(path: Path, rows: list[dict], json_columns: Sequence[str] = ("
 
 def document_row(doc: Document, languages: bool = False) -> dict[str, object]:
     """The JSON shape of one ``documents.jsonl`` line: the text exactly as loaded
-    (every offset in pairs and families indexes it), its metadata, the spans of
-    its parsed header lines, and its body paragraphs, each with its own language
-    when ``languages`` is set (about 50 µs a paragraph, so only with semantic
-    matching, where languages matter)."""
-    from reprints.language import paragraph_languages
-    from reprints.normalize import normalize
-
-    norm = normalize(doc)
+    (every offset in pairs and families indexes it), its metadata and the spans
+    of its parsed header lines; with ``languages``, also its body paragraphs,
+    each with its own language (about 50 µs a paragraph, so the CLI asks for
+    them with semantic matching only, where languages matter)."""
+    row: dict[str, object] = {"id": doc.id, "text": doc.text, "meta": doc.meta,
+                              "header": [{"start": s, "end": e, "field": f} for s, e, f in doc.header]}
     if languages:
-        paras = [{"start": s, "end": e, "lang": lang} for s, e, lang in paragraph_languages(norm)]
-    else:
-        paras = [{"start": s, "end": e} for s, e in (norm.span_to_original(a, b) for a, b in norm.paragraphs)]
-    return {"id": doc.id, "text": doc.text, "meta": doc.meta,
-            "header": [{"start": s, "end": e, "field": f} for s, e, f in doc.header], "paragraphs": paras}
+        from reprints.language import paragraph_languages
+        from reprints.normalize import normalize
+
+        row["paragraphs"] = [{"start": s, "end": e, "lang": lang} for s, e, lang in paragraph_languages(normalize(doc))]
+    return row
 
 
 def document_from_row(row: dict) -> Document:
