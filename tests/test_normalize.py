@@ -84,3 +84,29 @@ def test_tokens_split_on_hyphens_and_ignore_case():
     assert [t for t, _, _ in tokens("Ex-Soviet states, U.S.-led")] == ["ex", "soviet", "states", "u", "s", "led"]
     for t, s, e in tokens("Hello, World"):
         assert re.fullmatch(r"\w+", t)
+
+
+def test_c_and_numpy_tokenizers_agree_bit_for_bit():
+    """The compiled scanner (when built) and the NumPy path give the same words and hashes,
+    so sketches and stores made with either stay valid."""
+    import random
+
+    import numpy as np
+    import pytest
+    from _paths import EXAMPLES
+
+    from reprints import load_corpus
+    from reprints.normalize import _scan_words, _words
+
+    if _scan_words is None:
+        pytest.skip("reprints._words was not compiled (no C compiler at install)")
+    texts = [d.text for d in load_corpus(EXAMPLES / "multilingual" / "corpus").documents]
+    rnd = random.Random(11)
+    alphabet = "aZ09_ -.\n'\"\u00e9\u00df\u0416\u4e2d\U0001F600\u0130\u212a\u00a0"
+    texts += ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 60))) for _ in range(1500)]
+    texts += ["x" * n for n in range(40)] + ["Straße" * n for n in range(6)]
+    for batch in (texts, texts[:1], [""], [], ["", "a", ""], [t for t in texts if t.isascii()]):
+        want, got = _words(batch, None), _words(batch, _scan_words)
+        for field in ("hashes", "owner", "starts", "ends"):
+            assert np.array_equal(getattr(want, field), getattr(got, field)), field
+    assert len(_words(texts, _scan_words)) > 10_000
