@@ -21,12 +21,11 @@ import random
 from dataclasses import dataclass, fields, replace
 from typing import Callable, Sequence
 
-from reprints.align import Alignment
 from reprints.evaluate import Scores, Truth, evaluate, found_from
 from reprints.families import build_families
 from reprints.load import Document
 from reprints.pipeline import ScanParams, ScanResult, _semantic, scan
-from reprints.relate import Evidence, RelateParams, Relation, classify
+from reprints.relate import RelateParams, Relation, classify
 
 __all__ = ["GRID", "Calibration", "split_truth", "calibrate"]
 
@@ -90,28 +89,13 @@ def split_truth(truth: Truth, held_out: float, seed: int = 0) -> tuple[Truth, Tr
     return fit, test
 
 
-def _swapped(r: Relation) -> Relation:
-    """The same relation seen from B's side."""
-    al = r.alignment
-    ev = r.evidence
-    return replace(
-        r, a=r.b, b=r.a, a_only=r.b_only, b_only=r.a_only,
-        alignment=Alignment(tuple(p.swapped() for p in al.passages), al.b_words, al.a_words,
-                            al.b_covered, al.a_covered),
-        evidence=Evidence(ev.b_in_a, ev.a_in_b, ev.shared_words, ev.passages, ev.same_text, ev.same_body,
-                          ev.metadata, ev.semantic.swapped() if ev.semantic else None),
-        quotes=tuple(replace(q, a_start=q.b_start, a_end=q.b_end, b_start=q.a_start, b_end=q.a_end,
-                             a_speaker=q.b_speaker, b_speaker=q.a_speaker) for q in r.quotes),
-    )
-
-
 def _reclassify(r: Relation, rp: RelateParams) -> Relation:
     """``r`` classified again under ``rp``, oriented as a scan orients it."""
     name, score, swap = classify(r.evidence, rp)
     if name != "excerpt":
         swap = r.a > r.b  # symmetric relations list the pair in id order
     out = replace(r, relation=name, score=score)
-    return _swapped(out) if swap else out
+    return out.swapped() if swap else out
 
 
 def _with_semantic(result: ScanResult, params: ScanParams) -> list[Relation]:

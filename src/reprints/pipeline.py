@@ -142,12 +142,8 @@ def _relate(da: Document, db: Document, ta: TokenizedText, tb: TokenizedText, sa
     if differences or name != "unrelated":
         a_only = _only(ta.norm, [(p.a_start, p.a_end) for p in al.passages])
         b_only = _only(tb.norm, [(p.b_start, p.b_end) for p in al.passages])
-    if swap:
-        al = Alignment(tuple(p.swapped() for p in al.passages), al.b_words, al.a_words, al.b_covered, al.a_covered)
-        ev = Evidence(ev.b_in_a, ev.a_in_b, ev.shared_words, ev.passages, ev.same_text, ev.same_body,
-                      ev.metadata)
-        da, db, a_only, b_only = db, da, b_only, a_only
-    return Relation(da.id, db.id, name, score, ev, al, a_only, b_only)
+    rel = Relation(da.id, db.id, name, score, ev, al, a_only, b_only)
+    return rel.swapped() if swap else rel
 
 
 def _only(norm: NormText, covered: list[tuple[int, int]]) -> tuple[tuple[int, int, str], ...]:

@@ -11,7 +11,7 @@ matched passages must cover much of both texts and agree on names and numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Mapping
 
@@ -126,6 +126,19 @@ class Relation:
     a_only: tuple[tuple[int, int, str], ...] = ()
     b_only: tuple[tuple[int, int, str], ...] = ()
     quotes: tuple[QuoteMatch, ...] = ()
+
+    def swapped(self) -> Relation:
+        """The same relation seen from B's side (A and B, their spans and evidence exchanged)."""
+        al, ev = self.alignment, self.evidence
+        return replace(
+            self, a=self.b, b=self.a, a_only=self.b_only, b_only=self.a_only,
+            alignment=Alignment(tuple(p.swapped() for p in al.passages), al.b_words, al.a_words,
+                                al.b_covered, al.a_covered),
+            evidence=replace(ev, a_in_b=ev.b_in_a, b_in_a=ev.a_in_b,
+                             semantic=ev.semantic.swapped() if ev.semantic else None),
+            quotes=tuple(replace(q, a_start=q.b_start, a_end=q.b_end, b_start=q.a_start, b_end=q.a_end,
+                                 a_speaker=q.b_speaker, b_speaker=q.a_speaker) for q in self.quotes),
+        )
 
     def as_dict(self) -> dict[str, object]:
         """The JSON shape of one ``pairs.jsonl`` line."""
