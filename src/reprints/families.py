@@ -270,12 +270,14 @@ def build_families(
     for group, rels in zip(groups, inside):
         members = sorted(group)
         origin, reasons = choose_origin(members, meta, rels, words)
-        found.append((origin, reasons, members, _tree(origin, members, rels, meta)))
-    found.sort(key=lambda f: (-len(f[2]), f[0]))
-    return [
-        Family(f"F{k:04d}", origin, reasons, tuple(members), tree)
-        for k, (origin, reasons, members, tree) in enumerate(found, 1)
-    ]
+        found.append(Family("", origin, reasons, tuple(members), _tree(origin, members, rels, meta)))
+    return _numbered(found)
+
+
+def _numbered(families: list[Family]) -> list[Family]:
+    """Families sorted by size (largest first), then origin id, with ids ``F0001``..."""
+    families.sort(key=lambda f: (-len(f.members), f.origin))
+    return [replace(f, id=f"F{k:04d}") for k, f in enumerate(families, 1)]
 
 
 def rebuild_families(
@@ -307,6 +309,4 @@ def rebuild_families(
     groups = {root(x) for x in touched if x in parent}
     inside = [r for r in linked if root(r.a) in groups]
     kept = [f for f in families if root(f.members[0]) not in groups]
-    found = kept + build_families(inside, meta, words)
-    found.sort(key=lambda f: (-len(f.members), f.origin))
-    return [replace(f, id=f"F{k:04d}") for k, f in enumerate(found, 1)]
+    return _numbered(kept + build_families(inside, meta, words))

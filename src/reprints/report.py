@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 import orjson
 from rich.console import Console
@@ -98,32 +98,25 @@ def document_from_row(row: dict) -> Document:
     return Document(row["id"], row["text"], dict(row.get("meta") or {}), header)
 
 
-def _member_documents(result: ScanResult, lookup: Callable[[str], Document | None] | None) -> Iterator[Document]:
+def _member_documents(result: ScanResult) -> Iterator[Document]:
     """The documents of every family member, family by family, each once."""
     by_id = {d.id: d for d in result.documents}
     seen: set[str] = set()
     for fam in result.families:
         for m in fam.members:
-            if m in seen:
-                continue
-            seen.add(m)
-            doc = by_id.get(m)
-            if doc is None and lookup is not None:
-                doc = lookup(m)
-            if doc is not None:
-                yield doc
+            if m not in seen and m in by_id:
+                seen.add(m)
+                yield by_id[m]
 
 
 def write_outputs(result: ScanResult, outdir: Path, parquet: bool = False,
-                  documents: Callable[[str], Document | None] | None = None,
                   languages: bool = False) -> dict[str, Path]:
     """Write ``pairs.jsonl``, ``families.jsonl`` and ``documents.jsonl`` (and
     Parquet twins) into ``outdir``.
 
-    ``documents.jsonl`` holds the family members' texts, so that the offsets in
-    the other two files can be read (``reprints report`` needs them). Members
-    missing from ``result.documents`` are fetched with ``documents`` (an id
-    lookup such as :meth:`reprints.Store.document`) when given. ``languages``:
+    ``documents.jsonl`` holds the family members' texts (from ``result.documents``;
+    :meth:`reprints.Store.result` includes them), so that the offsets in the
+    other two files can be read (``reprints report`` needs them). ``languages``:
     detect each member paragraph's language (the CLI does with semantic matching).
     """
     outdir.mkdir(parents=True, exist_ok=True)
@@ -133,7 +126,7 @@ def write_outputs(result: ScanResult, outdir: Path, parquet: bool = False,
                "documents": outdir / "documents.jsonl"}
     write_jsonl(written["pairs"], pairs)
     write_jsonl(written["families"], families)
-    docs = [document_row(d, languages) for d in _member_documents(result, documents)]
+    docs = [document_row(d, languages) for d in _member_documents(result)]
     write_jsonl(written["documents"], docs)
     if parquet:
         written["pairs_parquet"] = outdir / "pairs.parquet"
