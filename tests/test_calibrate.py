@@ -131,6 +131,8 @@ def test_bad_config_files_are_one_line_errors(tmp_path, dedup_only):
         "broken.json": ('{"relate": ', "not valid JSON"),
         "broken.toml": ("[relate\n", "not valid TOML"),
         "list.json": ("[1, 2]", "expected a table of settings"),
+        "text.json": ('{"relate": {"excerpt": "high"}}', "setting 'relate.excerpt' must be a number"),
+        "flag.toml": ("semantic = 1\n", "setting 'semantic' must be true or false"),
     }
     for name, (text, message) in cases.items():
         path = tmp_path / name

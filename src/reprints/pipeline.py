@@ -78,6 +78,10 @@ def params_from_dict(data: dict[str, object], base: ScanParams = ScanParams()) -
 
     >>> params_from_dict({"relate": {"rewrite": 0.6}}).relate.rewrite
     0.6
+    >>> params_from_dict({"relate": {"excerpt": "high"}})
+    Traceback (most recent call last):
+    ...
+    ValueError: setting 'relate.excerpt' must be a number, got 'high'
     """
     return _merge(base, data, "")
 
@@ -93,11 +97,26 @@ def _merge(obj, data: dict[str, object], where: str):
         current = getattr(obj, key)
         if is_dataclass(current):
             changes[key] = _merge(current, value, f"{where}{key}.")
-        elif isinstance(value, list):
-            changes[key] = tuple(value)
         else:
-            changes[key] = value
+            changes[key] = _typed(current, value, where + key)
     return replace(obj, **changes)
+
+
+def _typed(current: object, value: object, name: str) -> object:
+    """``value`` as the type of the setting's default, or a ``ValueError`` naming it
+    (a threshold given as text must fail here, not deep inside a scan)."""
+    kinds = ((bool, "true or false"), (int, "a whole number"), (float, "a number"), (str, "text"),
+             (tuple, "a list"))
+    want, said = next(((t, s) for t, s in kinds if isinstance(current, t)), (None, ""))
+    if want is None:
+        return value
+    if want is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if want is tuple and isinstance(value, list):
+        return tuple(value)
+    if not isinstance(value, want) or (want is not bool and isinstance(value, bool)):
+        raise ValueError(f"setting {name!r} must be {said}, got {value!r}")
+    return value
 
 
 @dataclass
