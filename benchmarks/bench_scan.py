@@ -223,7 +223,7 @@ def child_reprints(corpus: Path, truth_path: Path, threshold: float | None, jobs
 
         def documents():
             # streamed as the CLI does: reading overlaps with sketching in workers
-            for item in iter_load(corpus):
+            for item in iter_load(corpus, parse_headers=False):
                 if isinstance(item, LoadProblem):
                     problems.append(item)
                 else:

@@ -105,3 +105,20 @@ def test_worker_processes_give_the_same_result(example_scan):
     assert multi.stats["jobs"] == 2
     assert [f.as_dict() for f in multi.families] == [f.as_dict() for f in single.families]
     assert [r.as_dict() for r in multi.related] == [r.as_dict() for r in single.related]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_headers_left_to_the_scan_workers_give_the_same_result(example_scan, jobs):
+    """Documents read with parse_headers=False have their headers parsed inside the
+    scan (in its workers when there are any): same metadata, families and pairs."""
+    from reprints import ScanParams
+    from reprints.load import Document, iter_load
+
+    corpus, single = example_scan
+    raw = [d for d in iter_load(EXAMPLES / "corpus", parse_headers=False) if isinstance(d, Document)]
+    assert any(d.meta.get("title") != full.meta.get("title") for d, full in zip(raw, corpus.documents))
+    late = scan(iter(raw), ScanParams(jobs=jobs, batch=7))
+    assert [(d.id, d.meta, d.header) for d in late.documents] == [(d.id, d.meta, d.header) for d in single.documents]
+    assert all(type(d) is Document for d in late.documents)
+    assert [f.as_dict() for f in late.families] == [f.as_dict() for f in single.families]
+    assert [r.as_dict() for r in late.related] == [r.as_dict() for r in single.related]

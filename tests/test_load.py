@@ -16,6 +16,7 @@ from reprints.load import (
     iter_load,
     load_corpus,
     parse_date,
+    parsed,
 )
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -200,6 +201,25 @@ def test_txt_and_markdown(tmp_path: Path) -> None:
     assert (b.meta["title"], b.meta["format"]) == ("Markdown Title", "md")
     assert _spans(b)["title"] == ["# Markdown Title"]
     assert c.id == "c.MARKDOWN" and "title" not in c.meta
+
+
+def test_headers_parsed_later_are_the_same(tmp_path: Path) -> None:
+    """iter_load(parse_headers=False) then parsed() gives what iter_load gives, in every format."""
+    story = "Talks in January\n\nBy AFP\n\nDecember 22, 2021\n\nThe talks begin next month in Geneva.\n"
+    (tmp_path / "a.txt").write_text(story, encoding="utf-8")
+    (tmp_path / "b.md").write_text("# Markdown Title\nBody of b right under it.\n", encoding="utf-8")
+    (tmp_path / "c.jsonl").write_text(orjson.dumps({"id": "c1", "text": story, "outlet": "Wire"}).decode() + "\n"
+                                      + orjson.dumps({"id": "c2", "text": "x"}).decode()[:-3] + "\n", encoding="utf-8")
+    (tmp_path / "d.csv").write_text('id,text,title\nd1,"' + story.replace('"', '""') + '",Given title\n',
+                                    encoding="utf-8")
+    (tmp_path / "e.html").write_text(HTML_PAGE, encoding="utf-8")
+    now = list(iter_load(tmp_path))
+    later = list(iter_load(tmp_path, parse_headers=False))
+    assert [type(x) for x in now].count(LoadProblem) == 1
+    assert [parsed(x) if isinstance(x, Document) else x for x in later] == now
+    raw = next(x for x in later if isinstance(x, Document) and x.id == "a.txt")
+    assert "title" not in raw.meta and raw.header == ()
+    assert parsed(raw).meta["title"] == "Talks in January" and parsed(now[0]) is now[0]
 
 
 HTML_PAGE = """<!DOCTYPE html>

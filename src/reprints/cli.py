@@ -131,8 +131,9 @@ def scan_cmd(
     problems: list[LoadProblem] = []
 
     def documents() -> Iterator[Document]:
-        """Stream the documents to the scan; bad items are kept aside and counted."""
-        for item in iter_load(path):
+        """Stream the documents to the scan (which parses their headers in its
+        workers); bad items are kept aside and counted."""
+        for item in iter_load(path, parse_headers=False):
             if isinstance(item, LoadProblem):
                 problems.append(item)
             else:

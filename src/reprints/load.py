@@ -32,7 +32,7 @@ import ftfy
 import orjson
 from ftfy.badness import is_bad
 
-__all__ = ["Corpus", "Document", "LoadProblem", "document_from_text", "iter_load", "load_corpus", "parse_date"]
+__all__ = ["Corpus", "Document", "LoadProblem", "document_from_text", "iter_load", "load_corpus", "parse_date", "parsed"]
 
 
 # --------------------------------------------------------------------------- types
@@ -55,6 +55,15 @@ class Document:
     text: str
     meta: dict[str, str]
     header: tuple[tuple[int, int, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Unparsed(Document):
+    """A document whose header lines are not parsed yet (``iter_load(...,
+    parse_headers=False)``): ``meta`` holds only the given metadata. :func:`parsed`
+    finishes it; :func:`reprints.scan` does that in its worker processes."""
+
+    style: str = "plain"
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,12 +185,17 @@ _ALIASES: dict[str, str] = {
 # -------------------------------------------------------------------- public API
 
 
-def iter_load(path: str | os.PathLike[str]) -> Iterator[Document | LoadProblem]:
+def iter_load(path: str | os.PathLike[str], *, parse_headers: bool = True) -> Iterator[Document | LoadProblem]:
     """Stream the documents and problems of a file or folder, in a stable order.
 
     Folders are walked recursively in sorted order; ids are paths relative to the
     folder (posix) for files and the `id` field for JSON Lines/CSV/Parquet rows.
     Raises FileNotFoundError only when `path` itself does not exist.
+
+    With `parse_headers=False` the header lines (title, byline, date...) are
+    left for later: :func:`reprints.scan` parses them in its worker processes,
+    so reading is no longer the one busy process; call :func:`parsed` on a
+    document before using its `meta` or `header` elsewhere.
 
         >>> for item in iter_load("corpus/"):        # doctest: +SKIP
         ...     print(item.id if isinstance(item, Document) else item)
@@ -189,7 +203,7 @@ def iter_load(path: str | os.PathLike[str]) -> Iterator[Document | LoadProblem]:
     root = Path(path)
     if not root.exists():
         raise FileNotFoundError(errno.ENOENT, "no such file or folder", os.fspath(path))
-    return _iter_corpus(root, os.fspath(path))
+    return _iter_corpus(root, os.fspath(path), parse_headers)
 
 
 def load_corpus(path: str | os.PathLike[str]) -> Corpus:
@@ -224,6 +238,19 @@ def document_from_text(doc_id: str, text: str, meta: Mapping[str, str] | None = 
     return _make_document(doc_id, _clean_text(text), given, style)
 
 
+def parsed(doc: Document) -> Document:
+    """`doc` with its header lines parsed into `meta` and `header` (itself when
+    that is done already, as for every document `iter_load` yields by default).
+
+        >>> raw = next(iter_load("story.txt", parse_headers=False))  # doctest: +SKIP
+        >>> parsed(raw).meta["title"]                                   # doctest: +SKIP
+        'Talks in January'
+    """
+    if not isinstance(doc, _Unparsed):
+        return doc
+    return _make_document(doc.id, doc.text, doc.meta, doc.style)  # type: ignore[arg-type]
+
+
 # ------------------------------------------------------------------- the walk
 
 _Read = tuple[Document, int | None]  # a document and the line/row it came from
@@ -238,7 +265,7 @@ class _Source:
     ext: str
 
 
-def _iter_corpus(root: Path, shown: str) -> Iterator[Document | LoadProblem]:
+def _iter_corpus(root: Path, shown: str, parse_headers: bool) -> Iterator[Document | LoadProblem]:
     """Walk `root`, read every file, and drop duplicate ids (first one wins)."""
     is_folder = root.is_dir()
     if is_folder:
@@ -264,7 +291,7 @@ def _iter_corpus(root: Path, shown: str) -> Iterator[Document | LoadProblem]:
                 yield LoadProblem(source.name, line, f"duplicate id {doc.id!r} (first seen in {first})")
                 continue
             seen[doc.id] = where
-            yield doc
+            yield parsed(doc) if parse_headers else doc
 
 
 def _walk(folder: Path, rel: str, visited: set[tuple[int, int]]) -> Iterator[_Source | LoadProblem]:
@@ -433,7 +460,7 @@ def _read_plain(source: _Source, file_id: str, fmt: str) -> Iterator[_Read | Loa
         yield text
         return
     style: _Style = "md" if fmt == "md" else "plain"
-    yield _make_document(file_id, text, {"format": fmt}, style), None
+    yield _Unparsed(file_id, text, {"format": fmt}, (), style), None
 
 
 def _bytes_to_text(data: bytes, name: str, declared: str | None = None) -> str | LoadProblem:
@@ -502,7 +529,7 @@ def _read_html(source: _Source, file_id: str) -> Iterator[_Read | LoadProblem]:
         "lang": extracted.get("language") or _html_lang(html[:4096]),
         "format": "html",
     }
-    yield _make_document(file_id, text, _canonical_meta(raw), "extracted"), None
+    yield _Unparsed(file_id, text, _canonical_meta(raw), (), "extracted"), None
 
 
 def _extraction_fields(result: object) -> dict[str, Any]:
@@ -709,7 +736,7 @@ def _row_document(record: Mapping[str, object], source: str, line: int, fmt: str
     others = {key: value for key, value in record.items() if key != id_key and key != text_key}
     meta = _canonical_meta(others)
     meta["format"] = fmt
-    return _make_document(doc_id, _clean_text(raw_text), meta, "plain"), line
+    return _Unparsed(doc_id, _clean_text(raw_text), meta, (), "plain"), line
 
 
 # ------------------------------------------------------------------ metadata

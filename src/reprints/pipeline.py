@@ -28,7 +28,7 @@ from reprints.candidates import LSHParams, SemanticIndexParams, candidate_pairs,
 from reprints.embed import embed, lead_text
 from reprints.families import Family, build_families, rebuild_families
 from reprints.language import detect_many
-from reprints.load import Document, LoadProblem
+from reprints.load import Document, LoadProblem, parsed
 from reprints.normalize import NormText, fold, normalize
 from reprints.relate import Evidence, RelateParams, Relation, SemanticEvidence, classify, metadata_agreement
 from reprints.sketch import SketchParams, Sketches, sketch_texts
@@ -213,28 +213,34 @@ def compare_documents(a: Document, b: Document, params: ScanParams = ScanParams(
 
 @dataclass(frozen=True, slots=True)
 class _Batch:
-    """What the sketch stage returns for a batch: MinHash sketches, and with
+    """What the sketch stage returns for a batch: MinHash sketches, with
     semantic matching the lead vectors (float16), languages and seconds spent
-    embedding."""
+    embedding, and the metadata and header spans of the documents whose header
+    lines it parsed (None for the others)."""
 
     sketches: Sketches
     leads: np.ndarray | None
     langs: list[str]
     seconds_embed: float
+    headers: list[tuple[dict[str, str], tuple[tuple[int, int, str], ...]] | None]
 
 
 def _sketch_batch(docs: Sequence[Document], params: ScanParams) -> _Batch:
-    """Normalize and sketch one batch (runs in a worker process when there are any)."""
+    """Parse headers where the loader left them, normalize and sketch one batch
+    (runs in a worker process when there are any)."""
+    full = [parsed(d) for d in docs]
+    headers = [None if f is d else (f.meta, f.header) for f, d in zip(full, docs)]
+    docs = full
     norms = [normalize(d) for d in docs]
     sk = sketch_texts([n.text for n in norms], params.sketch)
     if not params.semantic:
-        return _Batch(sk, None, [], 0.0)
+        return _Batch(sk, None, [], 0.0, headers)
     leads = [lead_text(n, d.meta.get("title", "")) for d, n in zip(docs, norms)]
     t0 = time.perf_counter()
     vec = embed(leads).astype(np.float16)
     took = time.perf_counter() - t0
     langs = [x.code for x in detect_many([n.text[:1000] for n in norms])]
-    return _Batch(sk, vec, langs, took)
+    return _Batch(sk, vec, langs, took, headers)
 
 
 def _workers(params: ScanParams) -> int:
@@ -263,8 +269,9 @@ def _load_and_sketch(documents: Iterable[Document], params: ScanParams, progress
     """Consume ``documents`` and sketch them batch by batch.
 
     With worker processes, each full batch is sent to a worker as soon as it is
-    read, so reading and parsing the input (in this process) overlaps with
-    normalizing and sketching (in the workers). The pool is started at the
+    read, so reading the input (in this process) overlaps with parsing headers
+    (of documents read with ``parse_headers=False``), normalizing and sketching
+    (in the workers). The pool is started at the
     second batch, before this process holds much, so forking copies little; it
     is left in ``pools`` for the alignment stage, and the caller shuts it down.
     """
@@ -295,6 +302,10 @@ def _load_and_sketch(documents: Iterable[Document], params: ScanParams, progress
     done: list[_Batch] = []
     for k, part in enumerate(parts):
         done.append(_wait(part))
+        for i, got in enumerate(done[-1].headers, k * params.batch):
+            if got is not None:
+                d = docs[i]
+                docs[i] = Document(d.id, d.text, got[0], got[1])
         if progress:
             progress("sketch", min((k + 1) * params.batch, len(docs)), len(docs))
     if not done:
@@ -307,7 +318,7 @@ def _load_and_sketch(documents: Iterable[Document], params: ScanParams, progress
     if not params.semantic:
         return docs, sk, None
     sem = _Batch(sk, np.concatenate([p.leads for p in done]), [x for p in done for x in p.langs],
-                 sum(p.seconds_embed for p in done))
+                 sum(p.seconds_embed for p in done), [])
     return docs, sk, sem
 
 
