@@ -110,3 +110,68 @@ def test_c_and_numpy_tokenizers_agree_bit_for_bit():
         for field in ("hashes", "owner", "starts", "ends"):
             assert np.array_equal(getattr(want, field), getattr(got, field)), field
     assert len(_words(texts, _scan_words)) > 10_000
+
+
+def _random_texts(count: int, seed: int) -> list[str]:
+    """Texts built to reach every branch of normalize_text's line loop: boilerplate of
+    every kind and case, odd whitespace, wrapped blocks, broken words, non-ASCII letters."""
+    import random
+
+    rnd = random.Random(seed)
+    words = ["the", "talks", "Geneva", "negoti-", "ations", "ex-", "Soviet", "état", "Straße", "İstanbul",
+             "ſome", "\u212aelvin", "中文", "\U0001F600", "said.", "end!", "(AFP)", "a/b", "note:", "x", "-", "9-"]
+    boiler = ["Read more: https://x.org/a", "READ MORE", "related: stuff", "Recommended:", "see also - y",
+              "https://example.com/story", "<www.example.com/x>", "[link](https://x.org)", "Advertisement",
+              "ad.", "Subscribe now", "sign up today", "Follow us", "share this", "Click here",
+              "Download our app", "All rights reserved", "Copyright 2021 X", "\u00a9 2021 X", "Photo: AFP",
+              "Photos credit: Getty Images", "Image: Reuters", "Picture: x", "A man (CC BY 2.0)",
+              "Getty Images", "Shutterstock", "AP Photo/Jane Doe", "Crowd / Flickr", "Crowd / AFP (file)",
+              "ſubscribe now", "\u0130mage: x", "top stories:", "more from Reuters:", "also read: x"]
+    spaces = [" ", "  ", "\u2028", "\x0b", "\x0c", "\x1c", "\x85", "\r", "\u2003", ""]
+    texts = []
+    for _ in range(count):
+        lines = []
+        for _ in range(rnd.randint(0, 30)):
+            r = rnd.random()
+            if r < 0.15:
+                line = rnd.choice(boiler)
+            elif r < 0.25:
+                line = ""
+            else:
+                width = rnd.choice([3, 8, 20, 60, 140])
+                line = " ".join(rnd.choice(words) for _ in range(rnd.randint(1, width)))
+            lines.append(rnd.choice(spaces) + line + rnd.choice(spaces))
+        texts.append("\n".join(lines))
+    return texts
+
+
+def test_c_and_python_line_loops_agree():
+    """normalize_text's C loop (when built) gives what the Python loop gives, header spans,
+    boilerplate, unwrapping, broken words and offset maps included."""
+    import random
+
+    import pytest
+    from _paths import EXAMPLES
+
+    from reprints.load import iter_load
+    from reprints.normalize import _c_lines, _normalize
+
+    if _c_lines is None:
+        pytest.skip("reprints._normalize was not compiled (no C compiler at install)")
+    cases = []
+    for folder in (EXAMPLES / "corpus", EXAMPLES / "multilingual" / "corpus"):
+        cases += [(d.text, d.header) for d in iter_load(folder) if not hasattr(d, "line")]
+    rnd = random.Random(5)
+    for text in _random_texts(3000, 7) + ["", "\n", " \n \n", "x", "-\nx", "a-\nb"]:
+        spans = []
+        pos = 0
+        for line in text.split("\n"):  # some lines (or parts, or several) marked as header
+            if rnd.random() < 0.1:
+                spans.append((pos + rnd.randint(0, 2), pos + len(line) + rnd.randint(-1, 3), "title"))
+            pos += len(line) + 1
+        cases.append((text, tuple(sorted(spans))))
+    assert sum(bool(h) for _, h in cases) > 500
+    for text, header in cases:
+        folded = fold(text)
+        assert _normalize(folded, header, _c_lines) == _normalize(folded, header, None), text
+    assert any(_normalize(fold(t), h, None).removed for t, h in cases[-50:])

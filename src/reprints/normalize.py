@@ -23,6 +23,11 @@ try:  # the tokenizer's one-pass C loop (src/reprints/_words.c), built at instal
 except ImportError:  # pragma: no cover - no compiler at install (or a stale build): NumPy does the same
     _scan_words = None
 
+try:  # normalize_text's line loop in C (src/reprints/_normalize.c), built where a compiler is
+    from reprints._normalize import lines as _c_lines
+except ImportError:  # pragma: no cover - no compiler at install: the Python loop does the same
+    _c_lines = None
+
 if TYPE_CHECKING:
     from reprints.load import Document
 
@@ -153,7 +158,15 @@ def normalize_text(text: str, header: tuple[tuple[int, int, str], ...] = ()) -> 
     >>> n.text, [r[2] for r in n.removed]
     ('Title\\nBody text here.', ['url'])
     """
-    folded = fold(text)
+    return _normalize(fold(text), header, _c_lines)
+
+
+def _normalize(folded: str, header: tuple[tuple[int, int, str], ...], c_lines) -> NormText:
+    """:func:`normalize_text` of folded text, by the C loop or, when ``c_lines`` is None, in Python."""
+    if c_lines is not None:
+        hdr = [(s, e, f"header:{f}") for s, e, f in sorted(header)]
+        body, paragraphs, removed, seg_norm, seg_orig, seg_len = c_lines(folded, hdr, _line_kind)
+        return NormText(body, paragraphs, tuple(sorted(removed)), seg_norm, seg_orig, seg_len)
     removed: list[tuple[int, int, str]] = []
     hdr = sorted(header)
     # 1. lines with their original offsets, boilerplate and header lines dropped.
