@@ -10,9 +10,10 @@ of excerpts around one text have no such bridge and stay whole.
 
 from __future__ import annotations
 
+import functools
 import heapq
 from dataclasses import dataclass, replace
-from typing import Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import networkx as nx
 
@@ -106,6 +107,7 @@ class Family:
         }
 
 
+@functools.lru_cache(maxsize=4096)  # a crawl repeats the same few hundred bylines
 def _is_agency(byline: str | None) -> bool:
     if not byline:
         return False
@@ -256,10 +258,20 @@ def build_families(
     """
     words = words or {}
     linked = [r for r in relations if r.relation != "unrelated"]
-    graph = nx.Graph()
+    root = _linked_roots((r.a, r.b) for r in linked)
+    by_root: dict[str, list[Relation]] = {}
     for r in linked:
-        graph.add_edge(r.a, r.b, weight=max(r.score, 0.05))
-    groups = [g for g in nx.connected_components(_cut_bridges(graph)) if len(g) > 1]
+        by_root.setdefault(root(r.a), []).append(r)
+    groups: list[set[str]] = []
+    for rels in by_root.values():  # bridges are cut component by component: most are too small to have one
+        members = {x for r in rels for x in (r.a, r.b)}
+        if len(members) < 5:
+            groups.append(members)
+            continue
+        graph = nx.Graph()
+        for r in rels:
+            graph.add_edge(r.a, r.b, weight=max(r.score, 0.05))
+        groups += [g for g in nx.connected_components(_cut_bridges(graph)) if len(g) > 1]
     group_of = {m: k for k, g in enumerate(groups) for m in g}
     inside: list[list[Relation]] = [[] for _ in groups]
     for r in linked:
@@ -272,6 +284,31 @@ def build_families(
         origin, reasons = choose_origin(members, meta, rels, words)
         found.append(Family("", origin, reasons, tuple(members), _tree(origin, members, rels, meta)))
     return _numbered(found)
+
+
+class _Roots:
+    """Union-find over linked pairs: ``roots(x)`` names ``x``'s connected group
+    (``x`` itself when it was in no pair); ``seen`` holds the linked versions."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, str] = {}
+
+    def __call__(self, x: str) -> str:
+        parent = self.seen
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+
+def _linked_roots(pairs: Iterable[tuple[str, str]]) -> _Roots:
+    """The connected groups of ``pairs`` (a few times faster than networkx here)."""
+    root = _Roots()
+    for a, b in pairs:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            root.seen[ra] = rb
+    return root
 
 
 def _numbered(families: list[Family]) -> list[Family]:
@@ -294,19 +331,8 @@ def rebuild_families(
     rebuild.
     """
     linked = [r for r in relations if r.relation != "unrelated"]
-    parent: dict[str, str] = {}
-
-    def root(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for r in linked:
-        ra, rb = root(r.a), root(r.b)
-        if ra != rb:
-            parent[ra] = rb
-    groups = {root(x) for x in touched if x in parent}
+    root = _linked_roots((r.a, r.b) for r in linked)
+    groups = {root(x) for x in touched if x in root.seen}
     inside = [r for r in linked if root(r.a) in groups]
     kept = [f for f in families if root(f.members[0]) not in groups]
     return _numbered(kept + build_families(inside, meta, words))
