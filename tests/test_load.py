@@ -222,6 +222,19 @@ def test_headers_parsed_later_are_the_same(tmp_path: Path) -> None:
     assert parsed(raw).meta["title"] == "Talks in January" and parsed(now[0]) is now[0]
 
 
+
+def test_documents_survive_pickling_to_worker_processes(tmp_path: Path) -> None:
+    import pickle
+
+    (tmp_path / "b.md").write_text("# Markdown Title\nBody of b right under it.\n", encoding="utf-8")
+    [raw] = list(iter_load(tmp_path, parse_headers=False))
+    [full] = list(iter_load(tmp_path))
+    for doc in (raw, full):
+        back = pickle.loads(pickle.dumps(doc))
+        assert type(back) is type(doc) and back == doc
+    assert parsed(pickle.loads(pickle.dumps(raw))).meta["title"] == "Markdown Title"
+
+
 HTML_PAGE = """<!DOCTYPE html>
 <html lang="en-GB"><head><meta charset="utf-8">
 <title>Talks in January | Example News</title>

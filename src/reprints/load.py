@@ -56,6 +56,9 @@ class Document:
     meta: dict[str, str]
     header: tuple[tuple[int, int, str], ...] = ()
 
+    def __reduce__(self):  # pickled as its fields: half the time of the dataclass default
+        return (Document, (self.id, self.text, self.meta, self.header))
+
 
 @dataclass(frozen=True, slots=True)
 class _Unparsed(Document):
@@ -64,6 +67,9 @@ class _Unparsed(Document):
     finishes it; :func:`reprints.scan` does that in its worker processes."""
 
     style: str = "plain"
+
+    def __reduce__(self):
+        return (_Unparsed, (self.id, self.text, self.meta, self.header, self.style))
 
 
 @dataclass(frozen=True, slots=True)
