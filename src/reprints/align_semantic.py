@@ -19,6 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
+from reprints._pickle import by_fields
 from reprints.align import Alignment, Passage
 from reprints.embed import embed, units
 from reprints.facts import Quote, agreement, anchors, quotations
@@ -48,6 +49,7 @@ class SemanticParams:
     lexical: float = 0.5
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class SemanticText:
     """What semantic alignment needs of one version, computed once per document:
@@ -124,6 +126,7 @@ def prepare(norm: NormText) -> SemanticText:
     return prepare_many([norm])[0]
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class QuoteMatch:
     """One quotation found in both versions: original-text spans of the quoted

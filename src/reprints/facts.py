@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from reprints._pickle import by_fields
+
 __all__ = ["Quote", "anchors", "agreement", "quotations"]
 
 _CYRILLIC = dict(zip(
@@ -141,6 +143,7 @@ def agreement(a: frozenset[str], b: frozenset[str]) -> float | None:
     return len(a & b) / min(len(a), len(b))
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Quote:
     """A quotation: ``[start, end)`` of the quoted words in the normalized text,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from reprints._hashing import mix
+from reprints._pickle import by_fields
 
 try:  # the tokenizer's one-pass C loop (src/reprints/_words.c), built at install where a compiler is
     from reprints._words import scan_docs as _scan_words
@@ -73,6 +74,7 @@ _ABBREV = frozenset(
 )
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class NormText:
     """A document body after normalization, with the way back to original offsets.

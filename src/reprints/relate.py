@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Mapping
 
+from reprints._pickle import by_fields
 from reprints.align import Alignment
 from reprints.align_semantic import QuoteMatch
 
@@ -47,6 +48,7 @@ class RelateParams:
     rewrite_facts: float = 0.5
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """What a relation rests on: containment each way, shared words and passages,
@@ -78,6 +80,7 @@ class Evidence:
         return out
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class SemanticEvidence:
     """What semantic alignment found: share of each text in matched passages
@@ -106,6 +109,7 @@ class SemanticEvidence:
                                 self.lang_b, self.lang_a)
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Relation:
     """How version ``b`` relates to version ``a``.
