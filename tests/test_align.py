@@ -70,3 +70,82 @@ def test_gaps_are_what_one_side_adds():
     al = align(_tok(a), tb, AlignParams())
     extra = gaps([(p.b_start, p.b_end) for p in al.passages], tb.norm)
     assert [b[s:e] for s, e in extra] == ["A brand new closing paragraph written only by the second outlet today."]
+
+
+def _mutated(text: str, rnd) -> str:
+    """A copy of text with words deleted, replaced and inserted, lines moved and a
+    sentence repeated (so some n-grams occur more than 4 times)."""
+    lines = [ln.split() for ln in text.splitlines()]
+    for line in lines:
+        for k in reversed(range(len(line))):
+            r = rnd.random()
+            if r < 0.04:
+                del line[k]
+            elif r < 0.07:
+                line[k] = f"zq{rnd.randrange(50)}"
+            elif r < 0.09:
+                line.insert(k, f"zq{rnd.randrange(50)}")
+    if len(lines) > 2 and rnd.random() < 0.7:
+        moved = lines.pop(rnd.randrange(len(lines)))
+        lines.insert(rnd.randrange(len(lines) + 1), moved)
+    words = [w for line in lines for w in line]
+    if len(words) > 12 and rnd.random() < 0.5:
+        at = rnd.randrange(len(words) - 10)
+        lines.insert(rnd.randrange(len(lines) + 1), words[at : at + rnd.randint(6, 10)] * rnd.randint(5, 7))
+    return "\n\n".join(" ".join(line) for line in lines)
+
+
+def _synthetic(rnd, alphabet: list[int]):
+    """A text whose word ids are drawn from a few values; some wrap int64 in the n-gram
+    keys, some make different n-grams share a key (1 * 1000003 + 0 == 0 * 1000003 + 1000003)."""
+    import dataclasses
+
+    import numpy as np
+
+    paras = [rnd.randint(1, 30) for _ in range(rnd.randint(0, 8))]
+    t = _tok("\n\n".join(" ".join(["w"] * n) for n in paras))
+    ids = np.array([rnd.choice(alphabet) for _ in range(len(t))], dtype=np.int64)
+    return dataclasses.replace(t, ids=ids)
+
+
+def test_c_and_python_aligners_agree():
+    """The compiled aligner (when built) and the NumPy path give the same alignments:
+    same passages in the same order, same kinds and counts."""
+    import random
+
+    import pytest
+    from _paths import EXAMPLES
+
+    from reprints import load_corpus
+    from reprints.align import _align, _align_core, tokenize_many
+    from reprints.normalize import normalize
+
+    if _align_core is None:
+        pytest.skip("reprints._align was not compiled (no C compiler at install)")
+    rnd = random.Random(7)
+    settings = [AlignParams(), AlignParams(seed=1, max_gap=0, min_words=1), AlignParams(seed=2, max_gap=2, min_words=0),
+                AlignParams(seed=3, max_gap=10, min_words=20), AlignParams(seed=8, max_gap=1, min_words=8)]
+    pairs = []
+    for sub in ("corpus", "multilingual/corpus"):
+        docs = load_corpus(EXAMPLES / sub).documents
+        toks = tokenize_many([normalize(d) for d in docs])
+        pairs += [(ta, tb, AlignParams()) for ta in toks for tb in toks]  # every pair, each with itself too
+        for d in docs:
+            for _ in range(3):
+                ta, tb = _tok(d.text), _tok(_mutated(d.text, rnd))
+                pairs += [(ta, tb, p) for p in rnd.sample(settings, 2)] + [(tb, ta, AlignParams())]
+    alphabets = [[1, 2], [1, 2, 3], [0, 1, 1000003], [-(2**63), 2**63 - 1, 7], list(range(6)), list(range(40))]
+    for _ in range(1500):
+        alphabet = rnd.choice(alphabets)
+        ta = _synthetic(rnd, alphabet)
+        tb = _synthetic(rnd, alphabet) if rnd.random() < 0.8 else ta
+        pairs.append((ta, tb, rnd.choice(settings)))
+    short = [_tok(t) for t in ("", "one", "one two three four", "one two three four five", STORY[0])]
+    pairs += [(ta, tb, p) for ta in short for tb in short for p in settings]
+    kinds = set()
+    for ta, tb, p in pairs:
+        want, got = _align(ta, tb, p, None), _align(ta, tb, p, _align_core)
+        assert got == want, (ta.norm.text[:80], tb.norm.text[:80], p)
+        kinds.update(x.kind for x in got.passages)
+    assert kinds == {"verbatim", "near-verbatim"}
+    assert sum(len(_align(ta, tb, p, _align_core).passages) for ta, tb, p in pairs) > 20_000

@@ -6,15 +6,26 @@ texts, in the same order, are merged into one passage (tolerating a changed,
 added or dropped word or a few). Passages may come in any order, so a moved
 paragraph is still found. Finally each passage is cut at paragraph breaks of
 either text, so the result reads paragraph by paragraph.
+
+All of that runs in one C call (``reprints._align``) where it was compiled at
+install, else in NumPy and Python below, with the same results.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from reprints._pickle import by_fields
 from reprints.normalize import NormText, words
+
+try:  # the aligner's core in C (src/reprints/_align.c), built at install where a compiler is
+    from reprints._align import core as _align_core
+except ImportError:  # pragma: no cover - no compiler at install: the NumPy path does the same
+    _align_core = None
 
 __all__ = ["AlignParams", "Passage", "Alignment", "TokenizedText", "tokenize", "tokenize_many", "align", "gaps"]
 
@@ -33,6 +44,7 @@ class AlignParams:
     min_words: int = 8
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Passage:
     """One aligned passage: ``[a_start, a_end)`` in A's original text matches
@@ -64,6 +76,7 @@ class Passage:
                        self.similarity)
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Alignment:
     """All passages of a pair and how much of each side they cover (in words)."""
@@ -243,9 +256,15 @@ def _split_by_paragraph(ch: list[list[int]], ta: TokenizedText, tb: TokenizedTex
 def _to_passage(group: list[list[int]], ta: TokenizedText, tb: TokenizedText) -> Passage:
     a0, a1, b0, b1 = group[0][0], group[-1][1], group[0][2], group[-1][3]
     exact = (a1 - a0) == (b1 - b0) and bool((ta.ids[a0:a1] == tb.ids[b0:b1]).all())
-    sa = ta.norm.span_to_original(int(ta.starts[a0]), int(ta.ends[a1 - 1]))
-    sb = tb.norm.span_to_original(int(tb.starts[b0]), int(tb.ends[b1 - 1]))
     words = sum(r[1] - r[0] for r in group)
+    return _passage(int(ta.starts[a0]), int(ta.ends[a1 - 1]), int(tb.starts[b0]), int(tb.ends[b1 - 1]),
+                    words, exact, ta.norm, tb.norm)
+
+
+def _passage(a_start: int, a_end: int, b_start: int, b_end: int, words: int, exact: bool,
+             na: NormText, nb: NormText) -> Passage:
+    """The passage of two spans of the normalized texts, in original offsets."""
+    sa, sb = na.span_to_original(a_start, a_end), nb.span_to_original(b_start, b_end)
     return Passage(sa[0], sa[1], sb[0], sb[1], "verbatim" if exact else "near-verbatim", words)
 
 
@@ -259,17 +278,27 @@ def align(ta: TokenizedText, tb: TokenizedText, params: AlignParams = AlignParam
     >>> p.kind, a.norm.text[p.a_start:p.a_end]
     ('verbatim', 'The minister said the talks would begin in January')
     """
-    if len(ta) == len(tb) and len(ta) and bool((ta.ids == tb.ids).all()):
-        chains = [[[0, len(ta), 0, len(tb)]]]  # same words: one run, no search needed
+    return _align(ta, tb, params, _align_core)
+
+
+def _align(ta: TokenizedText, tb: TokenizedText, params: AlignParams, core: Callable[..., Any] | None) -> Alignment:
+    """:func:`align` with the C core (``reprints._align.core``), or with NumPy when ``core`` is None."""
+    if core is not None and params.seed >= 1 and max(len(ta.ids), len(tb.ids)) < 2**31:  # what the C handles
+        rows, a_cov, b_cov = core((ta.ids, ta.para, ta.starts, ta.ends), (tb.ids, tb.para, tb.starts, tb.ends),
+                                  params.seed, params.max_gap, params.min_words)
+        passages = [_passage(*row, ta.norm, tb.norm) for row in rows]
     else:
-        ii, jj = _seeds(ta.ids, tb.ids, params.seed)
-        chains = _select(_chain(_runs(ii, jj, params.seed), params.max_gap), len(ta), len(tb), params.min_words)
-    passages: list[Passage] = []
-    a_cov = b_cov = 0
-    for ch in chains:
-        a_cov += sum(r[1] - r[0] for r in ch)
-        b_cov += sum(r[3] - r[2] for r in ch)
-        passages.extend(_to_passage(g, ta, tb) for g in _split_by_paragraph(ch, ta, tb))
+        if len(ta) == len(tb) and len(ta) and bool((ta.ids == tb.ids).all()):
+            chains = [[[0, len(ta), 0, len(tb)]]]  # same words: one run, no search needed
+        else:
+            ii, jj = _seeds(ta.ids, tb.ids, params.seed)
+            chains = _select(_chain(_runs(ii, jj, params.seed), params.max_gap), len(ta), len(tb), params.min_words)
+        passages = []
+        a_cov = b_cov = 0
+        for ch in chains:
+            a_cov += sum(r[1] - r[0] for r in ch)
+            b_cov += sum(r[3] - r[2] for r in ch)
+            passages.extend(_to_passage(g, ta, tb) for g in _split_by_paragraph(ch, ta, tb))
     passages.sort(key=lambda p: (p.a_start, p.b_start))
     return Alignment(tuple(passages), len(ta), len(tb), a_cov, b_cov)
 
