@@ -1046,7 +1046,7 @@ def _byline(line: str) -> tuple[str, str | None] | None:
 def _parse_tail(text: str, not_before: int) -> tuple[dict[str, str], list[_Field]]:
     """An "Original url:"/"Source:" label in the last lines, the URL on it or on the next line."""
     tail = [(s, e) for s, e in _scan_backward(text, _TAIL_LINES) if s < e and s >= not_before]
-    if not tail or ":" not in text[tail[0][0] :]:
+    if not tail or text.find(":", tail[0][0]) < 0:
         return {}, []
     for k, (s, e) in enumerate(tail):
         match = _URL_LABEL_RE.fullmatch(text[s:e])
@@ -1107,6 +1107,8 @@ def _scan_backward(text: str, max_nonblank: int) -> list[_Span]:
 
 def _strip_span(text: str, start: int, end: int) -> _Span:
     """(start, end) of text[start:end] without surrounding whitespace; empty at `start` if blank."""
+    if start < end and not text[start].isspace() and not text[end - 1].isspace():
+        return (start, end)  # most lines: no copy of a long paragraph needed
     segment = text[start:end]
     stripped_left = segment.lstrip()
     if not stripped_left:
