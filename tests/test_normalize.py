@@ -105,7 +105,8 @@ def test_c_and_numpy_tokenizers_agree_bit_for_bit():
     alphabet = "aZ09_ -.\n'\"\u00e9\u00df\u0416\u4e2d\U0001F600\u0130\u212a\u00a0"
     texts += ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 60))) for _ in range(1500)]
     texts += ["x" * n for n in range(40)] + ["Straße" * n for n in range(6)]
-    for batch in (texts, texts[:1], [""], [], ["", "a", ""], [t for t in texts if t.isascii()]):
+    texts += ["y" * 257, "Z" * 1000 + " a", "\u00e9" * 300, "a b " * 500]  # words over 256 bytes; one per 2 bytes
+    for batch in (texts, texts[:1], [""], [], ["", "a", ""], [t for t in texts if t.isascii()], ["a b " * 500]):
         want, got = _words(batch, None), _words(batch, _scan_words)
         for field in ("hashes", "owner", "starts", "ends"):
             assert np.array_equal(getattr(want, field), getattr(got, field)), field

@@ -20,7 +20,7 @@ from reprints._hashing import mix
 from reprints._pickle import by_fields
 
 try:  # the tokenizer's one-pass C loop (src/reprints/_words.c), built at install where a compiler is
-    from reprints._words import scan_docs as _scan_words
+    from reprints._words import scan_into as _scan_words
 except ImportError:  # pragma: no cover - no compiler at install (or a stale build): NumPy does the same
     _scan_words = None
 
@@ -369,9 +369,13 @@ def _words(texts: Sequence[str], scan_words) -> Words:
     lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
     doc_start = np.cumsum(lengths) - lengths
     if scan_words is not None:
-        h, o, s, e = scan_words(raw, len(raw) != len(joined), doc_start.tobytes())
-        return Words(*(np.frombuffer(x, dtype=t) for x, t in ((h, np.uint64), (o, np.int64), (s, np.int64),
-                                                              (e, np.int64))))
+        starts_of_texts = doc_start.tobytes()
+        out = np.empty((4, len(raw) // 4 + 16), dtype=np.int64)  # news has one word per 5-6 bytes
+        count = scan_words(raw, len(raw) != len(joined), starts_of_texts, out)
+        if count < 0:  # very short words: room for the most there can be
+            out = np.empty((4, len(raw) // 2 + 1), dtype=np.int64)
+            count = scan_words(raw, len(raw) != len(joined), starts_of_texts, out)
+        return Words(out[0, :count].view(np.uint64), out[1, :count], out[2, :count], out[3, :count])
     b = np.frombuffer(raw, dtype=np.uint8)
     isw = np.zeros(len(b) + 2, dtype=np.int8)
     np.take(_IS_WORD, b, out=isw[1:-1].view(bool))
