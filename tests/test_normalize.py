@@ -176,3 +176,25 @@ def test_c_and_python_line_loops_agree():
         folded = fold(text)
         assert _normalize(folded, header, _c_lines) == _normalize(folded, header, None), text
     assert any(_normalize(fold(t), h, None).removed for t, h in cases[-50:])
+
+
+def test_c_and_python_offset_maps_agree():
+    """NormText.spans_to_original in C (when built) gives span_to_original's offsets,
+    for spans anywhere, empty, reversed or beyond the ends included."""
+    import random
+
+    import pytest
+
+    from reprints.normalize import _c_spans, _spans_to_original
+
+    if _c_spans is None:
+        pytest.skip("reprints._normalize was not compiled (no C compiler at install)")
+    rnd = random.Random(3)
+    checked = 0
+    for text in _random_texts(800, 11) + ["", "x", "a-\nb"]:
+        norm = normalize_text(text)
+        size = len(norm.text)
+        spans = [(rnd.randint(-2, size + 2), rnd.randint(-2, size + 2)) for _ in range(20)] + list(norm.paragraphs)
+        assert _spans_to_original(norm, spans, _c_spans) == _spans_to_original(norm, spans, None)
+        checked += len(spans)
+    assert checked > 15_000

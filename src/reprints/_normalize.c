@@ -252,7 +252,74 @@ done:
     return result;
 }
 
+/* A NormText's map back to original offsets: one linear segment per kept line. */
+typedef struct {
+    Py_ssize_t n;
+    int64_t *norm, *orig, *len;
+} SegMap;
+
+static int read_ints(PyObject *seq, int64_t *out, Py_ssize_t n) {
+    for (Py_ssize_t k = 0; k < n; k++) {
+        out[k] = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(seq, k));
+        if (out[k] == -1 && PyErr_Occurred()) return -1;
+    }
+    return 0;
+}
+
+/* NormText.to_original: the original offset of normalized offset i. */
+static int64_t to_original(const SegMap *m, int64_t i) {
+    Py_ssize_t lo = 0, hi = m->n;
+    while (lo < hi) { /* bisect_right */
+        Py_ssize_t mid = (lo + hi) / 2;
+        if (i < m->norm[mid]) hi = mid; else lo = mid + 1;
+    }
+    Py_ssize_t k = lo - 1;
+    if (k < 0) return m->n ? m->orig[0] : 0;
+    int64_t d = i - m->norm[k];
+    return m->orig[k] + (d < m->len[k] ? d : m->len[k]);
+}
+
+static PyObject *spans(PyObject *self, PyObject *args) {
+    /* spans(seg_norm, seg_orig, seg_len, spans) -> [(start, end)]: NormText.span_to_original
+     * for many spans at once (an aligned pair maps about sixty offsets). */
+    (void)self;
+    PyObject *a, *b, *c, *items;
+    if (!PyArg_ParseTuple(args, "OOOO", &a, &b, &c, &items)) return NULL;
+    PyObject *fa = PySequence_Fast(a, "seg_norm"), *fb = PySequence_Fast(b, "seg_orig");
+    PyObject *fc = PySequence_Fast(c, "seg_len"), *fi = PySequence_Fast(items, "spans");
+    PyObject *out = NULL;
+    int64_t *buf = NULL;
+    if (!fa || !fb || !fc || !fi) goto done;
+    SegMap m;
+    m.n = PySequence_Fast_GET_SIZE(fa);
+    if (PySequence_Fast_GET_SIZE(fb) != m.n || PySequence_Fast_GET_SIZE(fc) != m.n) {
+        PyErr_SetString(PyExc_ValueError, "segment tables of different lengths");
+        goto done;
+    }
+    buf = PyMem_Malloc(sizeof(int64_t) * (size_t)(3 * m.n + 1));
+    if (!buf) { PyErr_NoMemory(); goto done; }
+    m.norm = buf; m.orig = buf + m.n; m.len = buf + 2 * m.n;
+    if (read_ints(fa, m.norm, m.n) || read_ints(fb, m.orig, m.n) || read_ints(fc, m.len, m.n)) goto done;
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(fi);
+    out = PyList_New(count);
+    if (!out) goto done;
+    for (Py_ssize_t k = 0; k < count; k++) {
+        long long s, e;
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fi, k), "LL", &s, &e)) { Py_CLEAR(out); goto done; }
+        int64_t os = to_original(&m, s);
+        int64_t oe = e <= 0 ? to_original(&m, 0) : to_original(&m, e - 1) + 1; /* to_original_end */
+        PyObject *pair = Py_BuildValue("(LL)", (long long)os, (long long)oe);
+        if (!pair) { Py_CLEAR(out); goto done; }
+        PyList_SET_ITEM(out, k, pair);
+    }
+done:
+    PyMem_Free(buf);
+    Py_XDECREF(fa); Py_XDECREF(fb); Py_XDECREF(fc); Py_XDECREF(fi);
+    return out;
+}
+
 static PyMethodDef methods[] = {
+    {"spans", spans, METH_VARARGS, "spans(seg_norm, seg_orig, seg_len, spans) -> [(start, end)] in original offsets"},
     {"lines", lines, METH_VARARGS,
      "lines(folded, header, line_kind) -> (body, paragraphs, removed, seg_norm, seg_orig, seg_len)"},
     {NULL, NULL, 0, NULL},

@@ -286,7 +286,10 @@ def _align(ta: TokenizedText, tb: TokenizedText, params: AlignParams, core: Call
     if core is not None and params.seed >= 1 and max(len(ta.ids), len(tb.ids)) < 2**31:  # what the C handles
         rows, a_cov, b_cov = core((ta.ids, ta.para, ta.starts, ta.ends), (tb.ids, tb.para, tb.starts, tb.ends),
                                   params.seed, params.max_gap, params.min_words)
-        passages = [_passage(*row, ta.norm, tb.norm) for row in rows]
+        sa = ta.norm.spans_to_original([(r[0], r[1]) for r in rows])
+        sb = tb.norm.spans_to_original([(r[2], r[3]) for r in rows])
+        passages = [Passage(x[0], x[1], y[0], y[1], "verbatim" if r[5] else "near-verbatim", r[4])
+                    for r, x, y in zip(rows, sa, sb)]
     else:
         if len(ta) == len(tb) and len(ta) and bool((ta.ids == tb.ids).all()):
             chains = [[[0, len(ta), 0, len(tb)]]]  # same words: one run, no search needed
@@ -316,8 +319,7 @@ def gaps(passages: list[tuple[int, int]], norm: NormText, min_chars: int = 12) -
     """
     out: list[tuple[int, int]] = []
     covered = sorted(passages)
-    for p0, p1 in norm.paragraphs:
-        o0, o1 = norm.span_to_original(p0, p1)
+    for o0, o1 in norm.spans_to_original(norm.paragraphs):
         cur = o0
         for s, e in covered:
             if e <= cur or s >= o1:
