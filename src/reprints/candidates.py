@@ -146,10 +146,10 @@ def candidate_pairs(sk: Sketches, params: LSHParams = LSHParams()) -> np.ndarray
     star = np.stack([live[rep[~head]], live[order[~head]]], axis=1)
     # banded LSH
     bands, rows = params.layout(m)
-    keys = _band_keys(sk.signatures[live], bands, rows)
+    sig = sk.signatures if len(live) == n else sk.signatures[live]
 
     def band(b: int) -> np.ndarray:
-        col = np.ascontiguousarray(keys[:, b])
+        col = _band_keys(sig[:, b * rows : (b + 1) * rows], 1, rows)[:, 0]  # one band: no large temporaries
         order = np.argsort(col, kind="stable")
         return live[_pairs_in_groups(order, col[order], params.max_bucket)]
 
