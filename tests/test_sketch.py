@@ -75,3 +75,36 @@ def test_bad_parameters_are_refused():
         SketchParams(num_perm=100)
     with pytest.raises(ValueError):
         SketchParams(shingle=0)
+
+
+def test_c_and_numpy_sketches_agree_bit_for_bit():
+    """The C sketch loop (when built) gives the NumPy path's signatures, shingle counts
+    and body hashes: stores and scans made with either stay comparable."""
+    import random
+
+    from _paths import EXAMPLES
+
+    from reprints import load_corpus
+    from reprints.normalize import normalize
+    from reprints.sketch import _c_sketch, _sketch_texts
+
+    if _c_sketch is None:
+        pytest.skip("reprints._words was not compiled (no C compiler at install)")
+    texts = [normalize(d).text for d in load_corpus(EXAMPLES / "multilingual" / "corpus").documents]
+    rnd = random.Random(2)
+    vocab = ["a", "talks", "Geneva", "\u00e9t\u00e9", "x" * 300, "9", "the", "said"]
+    texts += [" ".join(rnd.choice(vocab) for _ in range(rnd.randint(0, 12))) for _ in range(400)]
+    batches = [texts, texts[:1], [""], ["", "one two", ""], ["a b c"], ["a b c", "d e f g h i"], texts[-50:]]
+    for params in (SketchParams(), SketchParams(shingle=1, num_perm=8), SketchParams(shingle=3, num_perm=256, seed=7)):
+        for batch in batches:
+            want, got = _sketch_texts(batch, params, None), _sketch_texts(batch, params, _c_sketch)
+            for field in ("signatures", "n_shingles", "body_hash"):
+                assert np.array_equal(getattr(want, field), getattr(got, field)), (field, params)
+
+
+def test_sketch_of_a_short_text_does_not_depend_on_its_batch():
+    from reprints.sketch import _sketch_texts
+
+    alone = _sketch_texts(["three short words"], SketchParams(), None)
+    mixed = _sketch_texts(["three short words", "and another text of well over five words"], SketchParams(), None)
+    assert (alone.signatures[0] == mixed.signatures[0]).all() and alone.n_shingles[0] == mixed.n_shingles[0] == 1

@@ -141,7 +141,95 @@ static PyObject *scan_into(PyObject *self, PyObject *args) {
     return PyLong_FromSsize_t(count);
 }
 
+static const uint64_t MUL = 0x9E3779B97F4A7C15ULL; /* sketch._MUL */
+static const uint64_t Q = 0xC2B2AE3D27D4EB4FULL;   /* sketch._Q */
+
+/* sum of v[t] * base**t, modulo 2**64 (_hashing.segment_poly of one segment). */
+static inline uint64_t poly(const uint64_t *v, Py_ssize_t n, uint64_t base) {
+    uint64_t h = 0, p = 1;
+    for (Py_ssize_t t = 0; t < n; t++) {
+        h += v[t] * p;
+        p *= base;
+    }
+    return h;
+}
+
+static PyObject *sketch_into(PyObject *self, PyObject *args) {
+    /* sketch_into(hashes, bounds, k, seed, sig, n_shingles, body_hash): sketch.sketch_texts
+     * after the tokenizer, text by text: k-word shingles (or one shingle of all the words of
+     * a text shorter than k), each into its bin of sig (uint32 rows of m bins, filled with
+     * 0xFFFFFFFF by the caller) keeping the least value; the shingle count and the exact
+     * body hash of each text. bounds: int64, text d's words are hashes[bounds[d]:bounds[d+1]].
+     * seed: the sketch seed times MUL, modulo 2**64. */
+    (void)self;
+    Py_buffer vh, vb, vs, vn, vbody;
+    Py_ssize_t k;
+    unsigned long long seed;
+    if (!PyArg_ParseTuple(args, "y*y*nKw*w*w*", &vh, &vb, &k, &seed, &vs, &vn, &vbody)) return NULL;
+    const uint64_t *h = (const uint64_t *)vh.buf;
+    const int64_t *bounds = (const int64_t *)vb.buf;
+    Py_ssize_t n = vb.len / 8 - 1;
+    PyObject *out = NULL;
+    if (n < 1 || k < 1 || vn.len != n * 8 || vbody.len != n * 8 || vs.len % (n * 4)) {
+        PyErr_SetString(PyExc_ValueError, "sketch_into: at least one text, k >= 1, buffers of matching sizes");
+        goto done;
+    }
+    Py_ssize_t m = vs.len / (n * 4);
+    int bits = 0;
+    while (((Py_ssize_t)1 << bits) < m) bits++;
+    if (((Py_ssize_t)1 << bits) != m || bits == 0) {
+        PyErr_SetString(PyExc_ValueError, "sketch_into: the number of bins must be a power of two");
+        goto done;
+    }
+    int shift = 64 - bits;
+    uint32_t *sig = (uint32_t *)vs.buf;
+    int64_t *n_sh = (int64_t *)vn.buf;
+    uint64_t *body = (uint64_t *)vbody.buf;
+    Py_ssize_t n_words = vh.len / 8;
+    for (Py_ssize_t d = 0; d < n; d++) {
+        if (bounds[d] < 0 || bounds[d] > bounds[d + 1] || bounds[d + 1] > n_words) {
+            PyErr_SetString(PyExc_ValueError, "sketch_into: bounds out of order or range");
+            goto done;
+        }
+    }
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t d = 0; d < n; d++) {
+        const uint64_t *w = h + bounds[d];
+        Py_ssize_t cnt = (Py_ssize_t)(bounds[d + 1] - bounds[d]);
+        uint32_t *row = sig + d * m;
+        body[d] = cnt ? mix(poly(w, cnt, Q) ^ (uint64_t)cnt) : 0;
+        if (cnt >= k) {
+            for (Py_ssize_t i = 0; i + k <= cnt; i++) {
+                uint64_t acc = w[i] ^ (uint64_t)seed;
+                for (Py_ssize_t j = 1; j < k; j++) acc = acc * MUL + w[i + j];
+                uint64_t sh = mix(acc);
+                uint32_t val = (uint32_t)(sh & 0xFFFFFFFEULL);
+                uint32_t *slot = row + (sh >> shift);
+                if (val < *slot) *slot = val;
+            }
+            n_sh[d] = cnt - k + 1;
+        } else if (cnt > 0) {
+            uint64_t sh = mix(poly(w, cnt, MUL) ^ (uint64_t)seed);
+            uint32_t val = (uint32_t)(sh & 0xFFFFFFFEULL);
+            uint32_t *slot = row + (sh >> shift);
+            if (val < *slot) *slot = val;
+            n_sh[d] = 1;
+        } else {
+            n_sh[d] = 0;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    out = Py_None;
+    Py_INCREF(out);
+done:
+    PyBuffer_Release(&vh); PyBuffer_Release(&vb); PyBuffer_Release(&vs); PyBuffer_Release(&vn);
+    PyBuffer_Release(&vbody);
+    return out;
+}
+
 static PyMethodDef methods[] = {
+    {"sketch_into", sketch_into, METH_VARARGS,
+     "sketch_into(hashes, bounds, k, seed, sig, n_shingles, body_hash): MinHash rows of a batch of texts"},
     {"scan_into", scan_into, METH_VARARGS,
      "scan_into(data, chars, doc_starts, out) -> number of words written to out, -1 if it is too small"},
     {NULL, NULL, 0, NULL},

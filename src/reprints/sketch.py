@@ -22,6 +22,11 @@ import numpy as np
 from reprints._hashing import mix, segment_poly
 from reprints.normalize import words
 
+try:  # shingling and MinHash bins in C (src/reprints/_words.c), built at install where a compiler is
+    from reprints._words import sketch_into as _c_sketch
+except ImportError:  # pragma: no cover - no compiler at install (or a stale build): NumPy does the same
+    _c_sketch = None
+
 __all__ = ["SketchParams", "Sketches", "sketch_texts", "estimate_jaccard"]
 
 _EMPTY = np.uint32(0xFFFFFFFF)
@@ -99,12 +104,18 @@ def _densify(sig: np.ndarray, params: SketchParams) -> None:
 
 
 def sketch_texts(texts: Sequence[str], params: SketchParams = SketchParams()) -> Sketches:
-    """Sketch a batch of normalized texts (vectorised over the whole batch).
+    """Sketch a batch of normalized texts (one C loop where it was built at install,
+    else vectorised over the whole batch with NumPy; the same sketches either way).
 
     >>> s = sketch_texts(["The cat sat on the mat today.", "the cat  sat on the MAT today"])
     >>> bool((s.signatures[0] == s.signatures[1]).all()), bool(s.body_hash[0] == s.body_hash[1])
     (True, True)
     """
+    return _sketch_texts(texts, params, _c_sketch)
+
+
+def _sketch_texts(texts: Sequence[str], params: SketchParams, c_sketch) -> Sketches:
+    """:func:`sketch_texts` by the C loop, or with NumPy when ``c_sketch`` is None."""
     texts = list(texts)
     n, k, m = len(texts), params.shingle, params.num_perm
     sig = np.full((n, m), _EMPTY, dtype=np.uint32)
@@ -112,6 +123,14 @@ def sketch_texts(texts: Sequence[str], params: SketchParams = SketchParams()) ->
         return Sketches(sig, np.zeros(0, np.int64), np.zeros(0, np.uint64))
     with np.errstate(over="ignore"):
         w = words(texts)
+        if c_sketch is not None:  # the same sketches from one C loop (src/reprints/_words.c)
+            per_doc = np.bincount(w.owner, minlength=n)
+            bounds = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(per_doc, out=bounds[1:])
+            n_sh, body_hash = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.uint64)
+            c_sketch(w.hashes, bounds, k, int(np.uint64(params.seed) * _MUL), sig, n_sh, body_hash)
+            _densify(sig, params)
+            return Sketches(signatures=sig, n_shingles=n_sh, body_hash=body_hash)
         hashes, owner = w.hashes, w.owner
         per_doc = np.bincount(owner, minlength=n)
         first = np.cumsum(per_doc) - per_doc
@@ -120,16 +139,15 @@ def sketch_texts(texts: Sequence[str], params: SketchParams = SketchParams()) ->
         # k-word shingles over the concatenated words; drop those crossing texts
         seed = np.uint64(params.seed) * _MUL
         nw = len(hashes)
-        span = min(k, nw) if nw else 0
-        if span:
-            acc = hashes[: nw - span + 1] ^ seed
-            for j in range(1, span):
-                acc = acc * _MUL + hashes[j : nw - span + 1 + j]
-            sh_owner = owner[: nw - span + 1]
-            keep = sh_owner == owner[span - 1 :]
+        if nw >= k:
+            acc = hashes[: nw - k + 1] ^ seed
+            for j in range(1, k):
+                acc = acc * _MUL + hashes[j : nw - k + 1 + j]
+            sh_owner = owner[: nw - k + 1]
+            keep = sh_owner == owner[k - 1 :]
             shingles, sh_owner = mix(acc[keep]), sh_owner[keep]
-        else:
-            shingles, sh_owner = hashes, owner
+        else:  # (a batch of fewer than k words once also shingled all of them: batch-dependent)
+            shingles, sh_owner = hashes[:0], owner[:0]
         # texts shorter than k words get a single shingle of all their words
         short = np.flatnonzero((per_doc > 0) & (per_doc < k))
         if len(short):
