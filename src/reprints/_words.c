@@ -1,12 +1,14 @@
 /* reprints._words: the word tokenizer and word hash of reprints.normalize.words, in one
- * pass over the bytes.
+ * pass over the bytes, and the shingling and MinHash bins of reprints.sketch.sketch_texts
+ * (sketch_into, described where it is defined).
  *
  * The NumPy version makes a dozen passes over every byte of a batch (classify, diff,
  * gather, mask, multiply, mix...), about 55 microseconds for a 3 KB news story; this
  * loop does the same work in one pass, several times faster, and words() is run on every
  * document of a scan and again on each document of a candidate pair. The hashes are
  * bit for bit those of the NumPy version (tests/test_normalize.py checks both on the same
- * texts), so stores and sketches made by either stay valid. Written for this project.
+ * texts, tests/test_sketch.py the sketches), so stores and sketches made by either stay
+ * valid. Written for this project.
  *
  * scan_into(data: bytes, chars: bool, doc_starts: bytes, out: writable buffer) -> int
  *   data: the texts of a batch joined by "\n", UTF-8, already lowercased where lowercasing
