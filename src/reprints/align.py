@@ -256,15 +256,9 @@ def _split_by_paragraph(ch: list[list[int]], ta: TokenizedText, tb: TokenizedTex
 def _to_passage(group: list[list[int]], ta: TokenizedText, tb: TokenizedText) -> Passage:
     a0, a1, b0, b1 = group[0][0], group[-1][1], group[0][2], group[-1][3]
     exact = (a1 - a0) == (b1 - b0) and bool((ta.ids[a0:a1] == tb.ids[b0:b1]).all())
+    sa = ta.norm.span_to_original(int(ta.starts[a0]), int(ta.ends[a1 - 1]))
+    sb = tb.norm.span_to_original(int(tb.starts[b0]), int(tb.ends[b1 - 1]))
     words = sum(r[1] - r[0] for r in group)
-    return _passage(int(ta.starts[a0]), int(ta.ends[a1 - 1]), int(tb.starts[b0]), int(tb.ends[b1 - 1]),
-                    words, exact, ta.norm, tb.norm)
-
-
-def _passage(a_start: int, a_end: int, b_start: int, b_end: int, words: int, exact: bool,
-             na: NormText, nb: NormText) -> Passage:
-    """The passage of two spans of the normalized texts, in original offsets."""
-    sa, sb = na.span_to_original(a_start, a_end), nb.span_to_original(b_start, b_end)
     return Passage(sa[0], sa[1], sb[0], sb[1], "verbatim" if exact else "near-verbatim", words)
 
 

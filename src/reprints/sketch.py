@@ -123,16 +123,15 @@ def _sketch_texts(texts: Sequence[str], params: SketchParams, c_sketch) -> Sketc
         return Sketches(sig, np.zeros(0, np.int64), np.zeros(0, np.uint64))
     with np.errstate(over="ignore"):
         w = words(texts)
+        hashes, owner = w.hashes, w.owner
+        per_doc = np.bincount(owner, minlength=n)
         if c_sketch is not None:  # the same sketches from one C loop (src/reprints/_words.c)
-            per_doc = np.bincount(w.owner, minlength=n)
             bounds = np.zeros(n + 1, dtype=np.int64)
             np.cumsum(per_doc, out=bounds[1:])
             n_sh, body_hash = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.uint64)
-            c_sketch(w.hashes, bounds, k, int(np.uint64(params.seed) * _MUL), sig, n_sh, body_hash)
+            c_sketch(hashes, bounds, k, int(np.uint64(params.seed) * _MUL), sig, n_sh, body_hash)
             _densify(sig, params)
             return Sketches(signatures=sig, n_shingles=n_sh, body_hash=body_hash)
-        hashes, owner = w.hashes, w.owner
-        per_doc = np.bincount(owner, minlength=n)
         first = np.cumsum(per_doc) - per_doc
         body_hash = mix(segment_poly(hashes, first, first + per_doc, _Q) ^ per_doc.astype(np.uint64))
         body_hash[per_doc == 0] = 0
