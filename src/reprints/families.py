@@ -287,7 +287,7 @@ def build_families(
 
 
 class _Roots:
-    """Union-find over linked pairs: ``roots(x)`` names ``x``'s connected group
+    """Union-find over linked pairs: ``root(x)`` names ``x``'s connected group
     (``x`` itself when it was in no pair); ``seen`` holds the linked versions."""
 
     def __init__(self) -> None:
