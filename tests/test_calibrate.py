@@ -172,5 +172,12 @@ def test_evaluate_reads_a_store_as_it_reads_a_scan_folder(tmp_path):
     assert from_store.returncode == 0, from_store.stderr
     assert from_store.stdout == from_folder.stdout
     assert "families: precision" in from_store.stdout
+    assert "not in the store" not in from_store.stdout
     bad = run("evaluate", str(tmp_path / "nothing.db"), "--truth", str(EXAMPLES / "truth.jsonl"))
     assert bad.returncode == 2 and "no such folder or store" in bad.stderr
+    # labelled ids the store never saw are named as such, not silently scored as misses
+    more = tmp_path / "more.jsonl"
+    more.write_text((EXAMPLES / "truth.jsonl").read_text() + '{"id": "never-added", "family": "x"}\n'
+                    '{"id": "also-never", "family": "x"}\n')
+    shown = run("evaluate", str(db), "--truth", str(more))
+    assert shown.returncode == 0 and "2 labelled ids are not in the store" in shown.stdout

@@ -187,12 +187,15 @@ def evaluate_cmd(
     for need in needs:
         if not need.is_file():
             _fail(f"no such file: {need}")
+    absent = 0
     try:
         if outdir.is_file():
             with _store(outdir, readonly=True) as store:
                 res = store.result(documents=False)
                 found = found_from(res.families, res.relations)
-                scores = evaluate(read_truth(truth), found, worst)
+                labels = read_truth(truth)
+                absent = sum(x not in store for x in labels.family)
+                scores = evaluate(labels, found, worst)
                 ids = {x for pair in scores.missed + [m[:2] for m in scores.false_merges] for x in pair}
                 docs = {x: d for x in ids if (d := store.document(x)) is not None}
                 params = store.params
@@ -202,7 +205,10 @@ def evaluate_cmd(
             docs, params = _documents_of(outdir), ScanParams()
     except (ValueError, KeyError, TypeError) as exc:
         _fail(str(exc) if isinstance(exc, ValueError) else f"unexpected content: {exc}")
-    _print_scores(scores, Console(highlight=False), docs=docs, params=params)
+    console = Console(highlight=False)
+    if absent:
+        console.print(f"{absent} labelled ids are not in the store: they count as found in no family")
+    _print_scores(scores, console, docs=docs, params=params)
 
 
 def _documents_of(outdir: Path) -> dict[str, Document]:

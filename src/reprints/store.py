@@ -325,6 +325,11 @@ class Store:
             row = self._db.execute("SELECT data FROM families WHERE id = ?", (family_id,)).fetchone()
         return _family_from_json(row[0]) if row else None
 
+    def __contains__(self, doc_id: object) -> bool:
+        """Whether a document of this id is stored (``"wire/a.txt" in store``)."""
+        with self._lock:
+            return self._db.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone() is not None
+
     def document(self, doc_id: str) -> Document | None:
         """A stored document by id, or None."""
         with self._lock:
