@@ -33,8 +33,8 @@ from generate import generate  # noqa: E402
 
 from reprints.load import load_corpus  # noqa: E402
 from reprints.pipeline import ScanParams, scan  # noqa: E402
-from reprints.report import write_outputs  # noqa: E402
-from reprints.report_html import write_html_report  # noqa: E402
+from reprints.report.files import write_outputs  # noqa: E402
+from reprints.report.html import write_html_report  # noqa: E402
 
 TARGET_MS = 3000.0
 

@@ -34,7 +34,7 @@ from generate import generate  # noqa: E402
 from reprints.evaluate import evaluate, read_found, read_truth  # noqa: E402
 from reprints.load import Document, iter_load, load_corpus  # noqa: E402
 from reprints.pipeline import ScanParams, scan  # noqa: E402
-from reprints.report import write_outputs  # noqa: E402
+from reprints.report.files import write_outputs  # noqa: E402
 
 MULTI = ROOT / "examples" / "multilingual"
 

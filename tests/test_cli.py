@@ -143,13 +143,24 @@ def test_compare_missing_file(tmp_path: Path):
     assert res.returncode == 2 and "no such file" in res.stderr and "Traceback" not in res.stderr
 
 
-@pytest.mark.parametrize("cmd", [[], ["scan"], ["compare"]])
+HELP = {  # what each command's help must name: its inputs, outputs and main options
+    (): ["scan", "compare", "evaluate", "calibrate", "add", "query", "families", "export", "serve", "report"],
+    ("scan",): ["{path}", "pairs.jsonl", "--quiet", "--threshold", "--no-semantic", "--jobs", "--config", "--parquet"],
+    ("compare",): ["--width", "--no-semantic"],
+    ("add",): ["--db", "--batch", "--config"],
+    ("query",): ["--db", "--json"],
+    ("evaluate",): ["--truth", "--worst"],
+    ("serve",): ["--db", "--port", "--read-only", "--api-key"],
+}
+
+
+@pytest.mark.parametrize("cmd", sorted(HELP))
 def test_help_is_useful(cmd):
     res = run(*cmd, "--help")
     assert res.returncode == 0
-    assert "Usage" in res.stdout
-    if cmd == ["scan"]:
-        assert "pairs.jsonl" in res.stdout and "--quiet" in res.stdout
+    assert res.stdout.lstrip().startswith(" ".join(["Usage: reprints", *cmd])), res.stdout[:200]
+    missing = [word for word in HELP[cmd] if word not in res.stdout]
+    assert missing == [], f"help of {cmd} lacks {missing}"
 
 
 def test_progress_bar_on_a_terminal(corpus: Path, tmp_path: Path):

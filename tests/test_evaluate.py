@@ -11,7 +11,7 @@ from _paths import EXAMPLES
 
 from reprints import load_corpus, scan
 from reprints.evaluate import evaluate, read_found, read_truth
-from reprints.report import write_outputs
+from reprints.report.files import write_outputs
 
 
 @pytest.fixture(scope="module")

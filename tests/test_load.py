@@ -597,7 +597,7 @@ def test_gate_typographic_ascii_never_bad() -> None:
 
     from ftfy.badness import is_bad
 
-    from reprints.load import _TYPOGRAPHIC
+    from reprints.load.decode import _TYPOGRAPHIC
 
     rng = random.Random(7)
     alphabet = "aAzZ09 .,;:!?'\"-()\n\t" + _TYPOGRAPHIC
@@ -611,7 +611,7 @@ def test_gate_never_misses_mojibake() -> None:
 
     from ftfy.badness import is_bad
 
-    from reprints.load import _looks_bad
+    from reprints.load.decode import _looks_bad
 
     rng = random.Random(11)
     words = (

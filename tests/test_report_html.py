@@ -15,8 +15,8 @@ from _paths import EXAMPLES, REPO, SEED_ORIGIN, SEED_REWRITE, SEED_WRAPPED, seed
 from _stories import FERRY, agency, body
 
 from reprints import ScanParams, Store, document_from_text, load_corpus, scan
-from reprints.report import write_outputs
-from reprints.report_html import ReportError, read_source, write_html_report
+from reprints.report.files import write_outputs
+from reprints.report.html import ReportError, read_source, write_html_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

@@ -89,7 +89,7 @@ def test_language_is_detected_per_document_and_paragraph():
 
 
 def test_paragraph_languages_are_written_for_every_family_member(tmp_path):
-    from reprints.report import write_outputs
+    from reprints.report.files import write_outputs
 
     corpus = load_corpus(Path(__file__).parents[1] / "examples" / "multilingual" / "corpus")
     story = [d for d in corpus.documents if d.id.startswith("f01-")]
@@ -110,7 +110,7 @@ def test_paragraph_languages_are_written_for_every_family_member(tmp_path):
             langs = langs[:-1]
         assert set(langs) == {want}, (doc_id, langs)
     # without semantic matching the (costly) paragraph languages are not written
-    from reprints.report import document_row
+    from reprints.records import document_row
 
     assert "paragraphs" not in document_row(story[0]) and "paragraphs" in document_row(story[0], languages=True)
 

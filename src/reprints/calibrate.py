@@ -19,15 +19,17 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, fields, replace
-from typing import Callable, Sequence
+from typing import Sequence
 
-from reprints.evaluate import Scores, Truth, evaluate, found_from
+from reprints.config import ScanParams
+from reprints.document import Document
+from reprints.evaluate import METRICS, Scores, Truth, evaluate, found_from, metric_of
 from reprints.families import build_families
-from reprints.load import Document
-from reprints.pipeline import ScanParams, ScanResult, _semantic, scan
-from reprints.relate import RelateParams, Relation, classify
+from reprints.pipeline import ScanResult, scan
+from reprints.progress import Progress
+from reprints.relate import RelateParams, Relation, classify, oriented, relate_meaning
 
-__all__ = ["GRID", "Calibration", "split_truth", "calibrate"]
+__all__ = ["GRID", "METRICS", "Calibration", "split_truth", "calibrate"]
 
 #: Values tried for each threshold (the current value is always tried too).
 GRID: dict[str, tuple[float, ...]] = {
@@ -41,7 +43,6 @@ GRID: dict[str, tuple[float, ...]] = {
     "rewrite_facts": (0.0, 0.25, 0.5, 0.75, 0.9, 1.0),
 }
 
-METRICS = ("f1", "ari")
 
 
 @dataclass
@@ -92,10 +93,8 @@ def split_truth(truth: Truth, held_out: float, seed: int = 0) -> tuple[Truth, Tr
 def _reclassify(r: Relation, rp: RelateParams) -> Relation:
     """``r`` classified again under ``rp``, oriented as a scan orients it."""
     name, score, swap = classify(r.evidence, rp)
-    if name != "excerpt":
-        swap = r.a > r.b  # symmetric relations list the pair in id order
     out = replace(r, relation=name, score=score)
-    return out.swapped() if swap else out
+    return out.swapped() if oriented(name, swap, r.a, r.b) else out
 
 
 def _with_semantic(result: ScanResult, params: ScanParams) -> list[Relation]:
@@ -113,7 +112,7 @@ def _with_semantic(result: ScanResult, params: ScanParams) -> list[Relation]:
     prepared = dict(zip(need, prepare_many([normalize(by_id[x]) for x in need]))) if need else {}
     for k in todo:
         r = rels[k]
-        sem = _semantic(r, prepared[r.a], prepared[r.b], params).evidence.semantic
+        sem = relate_meaning(r, prepared[r.a], prepared[r.b], params).evidence.semantic
         rels[k] = replace(r, evidence=replace(r.evidence, semantic=sem))
     return rels
 
@@ -136,10 +135,6 @@ def _plateau_middle(values: Sequence[float], good: Sequence[bool], current: floa
     return run[len(run) // 2]
 
 
-def _score(scores: Scores, metric: str) -> float:
-    return scores.f1 if metric == "f1" else scores.ari
-
-
 def calibrate(
     documents: Sequence[Document],
     truth: Truth,
@@ -148,7 +143,7 @@ def calibrate(
     held_out: float = 0.5,
     seed: int = 0,
     rounds: int = 2,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> Calibration:
     """Fit the relation thresholds of ``params`` to ``truth`` on a corpus.
 
@@ -193,10 +188,10 @@ def calibrate(
             for value in values:
                 if value != current:
                     scored[value] = trial(replace(best, **{name: type(current)(value)}))
-            top = max(_score(x, metric) for x in scored.values())
-            if top <= _score(best_scores, metric) + 1e-9:
+            top = max(metric_of(x, metric) for x in scored.values())
+            if top <= metric_of(best_scores, metric) + 1e-9:
                 continue  # no gain: keep the value (no evidence to move it)
-            value = _plateau_middle(values, [_score(scored[v], metric) >= top - 1e-9 for v in values], current)
+            value = _plateau_middle(values, [metric_of(scored[v], metric) >= top - 1e-9 for v in values], current)
             best, best_scores, moved = replace(best, **{name: type(current)(value)}), scored[value], True
         if not moved:
             break

@@ -28,7 +28,8 @@ import numpy as np
 
 from reprints.sketch import Sketches
 
-__all__ = ["LSHParams", "optimal_bands", "candidate_pairs", "SemanticIndexParams", "semantic_pairs"]
+__all__ = ["LSHParams", "optimal_bands", "band_keys", "candidate_pairs", "lexical_match", "SemanticIndexParams",
+           "semantic_pairs", "background", "stands_out"]
 
 _EMPTY = np.uint32(0xFFFFFFFF)
 
@@ -68,13 +69,15 @@ class LSHParams:
     ``max_bucket``: a band bucket larger than this (mass boilerplate) only links
     each member to its ``max_bucket`` nearest neighbours in index order, so one
     common text cannot make the pair count quadratic.
-    ``min_similarity``: candidates must also reach this estimated Jaccard or
-    this estimated containment of the shorter text in the longer.
+    ``min_similarity``: candidates must also reach this estimated Jaccard, or
+    ``min_containment``, the estimated share of the shorter text's shingles
+    found in the longer (an excerpt of a long story has a low Jaccard).
     """
 
     threshold: float = 0.2
     max_bucket: int = 64
     min_similarity: float = 0.2
+    min_containment: float = 0.5
     bands_rows: tuple[int, int] | None = field(default=None)
 
     def __post_init__(self) -> None:
@@ -88,8 +91,15 @@ class LSHParams:
         return self.bands_rows or optimal_bands(self.threshold, num_perm)
 
 
-def _band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """One 64-bit key per (document, band), vectorised."""
+def band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """One 64-bit key per (document, band), vectorised: two signatures share a
+    band's key when all ``rows`` values of that band agree.
+
+    >>> sig = np.array([[1, 2, 3, 4], [1, 2, 9, 9]], dtype=np.uint32)
+    >>> k = band_keys(sig, 2, 2)
+    >>> bool(k[0, 0] == k[1, 0]), bool(k[0, 1] == k[1, 1])
+    (True, False)
+    """
     n = sig.shape[0]
     v = sig[:, : bands * rows].reshape(n, bands, rows).astype(np.uint64)
     key = np.zeros((n, bands), dtype=np.uint64)
@@ -149,7 +159,7 @@ def candidate_pairs(sk: Sketches, params: LSHParams = LSHParams()) -> np.ndarray
     sig = sk.signatures if len(live) == n else sk.signatures[live]
 
     def band(b: int) -> np.ndarray:
-        col = _band_keys(sig[:, b * rows : (b + 1) * rows], 1, rows)[:, 0]  # one band: no large temporaries
+        col = band_keys(sig[:, b * rows : (b + 1) * rows], 1, rows)[:, 0]  # one band: no large temporaries
         order = np.argsort(col, kind="stable")
         return live[_pairs_in_groups(order, col[order], params.max_bucket)]
 
@@ -162,14 +172,34 @@ def candidate_pairs(sk: Sketches, params: LSHParams = LSHParams()) -> np.ndarray
     pairs = _ordered_unique(np.concatenate([pairs, star]), n)
     if len(pairs) == 0:
         return pairs
-    # verify on the full signatures: Jaccard, or containment of the smaller set
-    jac = (sk.signatures[pairs[:, 0]] == sk.signatures[pairs[:, 1]]).mean(axis=1)
-    na = sk.n_shingles[pairs[:, 0]].astype(float)
-    nb = sk.n_shingles[pairs[:, 1]].astype(float)
-    contain = jac * (na + nb) / (1.0 + jac) / np.maximum(np.minimum(na, nb), 1.0)
     same = sk.body_hash[pairs[:, 0]] == sk.body_hash[pairs[:, 1]]
-    keep = same | (jac >= params.min_similarity) | (contain >= 0.5)
+    keep = same | lexical_match(sk.signatures[pairs[:, 0]], sk.signatures[pairs[:, 1]],
+                                sk.n_shingles[pairs[:, 0]], sk.n_shingles[pairs[:, 1]], params)
     return pairs[keep]
+
+
+def lexical_match(sig_a: np.ndarray, sig_b: np.ndarray, n_a: np.ndarray, n_b: np.ndarray,
+                  params: LSHParams = LSHParams()) -> np.ndarray:
+    """Whether LSH candidates are kept, judged on their full signatures (rows of
+    ``sig_a`` against ``sig_b``, with their shingle counts): estimated Jaccard at
+    least ``min_similarity``, or estimated containment of the smaller shingle set
+    in the larger at least ``min_containment``.
+
+    >>> a = np.arange(128, dtype=np.uint32)[None, :]
+    >>> b = a.copy(); b[0, 40:] += 1000
+    >>> lexical_match(a, b, np.array([100]), np.array([400])).tolist()  # 31% alike, the short one held
+    [True]
+    >>> lexical_match(a, b, np.array([300]), np.array([300])).tolist()
+    [True]
+    >>> b[0, 20:] += 1000
+    >>> lexical_match(a, b, np.array([300]), np.array([300])).tolist()
+    [False]
+    """
+    jac = (np.atleast_2d(sig_a) == np.atleast_2d(sig_b)).mean(axis=1)
+    na = np.asarray(n_a).astype(float)
+    nb = np.asarray(n_b).astype(float)
+    contain = jac * (na + nb) / (1.0 + jac) / np.maximum(np.minimum(na, nb), 1.0)
+    return (jac >= params.min_similarity) | (contain >= params.min_containment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,13 +248,40 @@ def semantic_pairs(vectors: np.ndarray, params: SemanticIndexParams = SemanticIn
     index.add(xs)
     width = min(params.k + 1, len(live))
     sims, nbrs = index.search(xs, width)
-    # background: similarity to the k-th other lead, where there are that many
-    background = sims[:, -1] if len(live) > params.k + 1 else np.zeros(len(live), dtype=np.float32)
+    bg = background(sims[:, -1], len(live), params.k)
     rows = np.repeat(np.arange(len(live)), width)
     cols = nbrs.ravel()
     flat = sims.ravel()
     ok = (cols >= 0) & (cols != rows) & (flat >= params.threshold)
     rows, cols, flat = rows[ok], cols[ok], flat[ok]
-    keep = flat - np.minimum(background[rows], background[cols]) >= params.margin
+    keep = stands_out(flat, bg[rows], bg[cols], params)
     pairs = np.stack([live[rows[keep]], live[cols[keep]]], axis=1)
     return _ordered_unique(pairs, len(x))
+
+
+def background(kth: np.ndarray, n_live: int, k: int) -> np.ndarray:
+    """Each lead's background: its cosine with its ``k``-th nearest other lead
+    (``kth``), where ``n_live`` leads give every lead that many others; 0 where
+    they do not or no ``k``-th neighbour was found.
+
+    >>> background(np.array([0.3, -np.inf], dtype=np.float32), 20, 10).tolist(), background(np.array([0.3]), 5, 10).tolist()
+    ([0.30000001192092896, 0.0], [0.0])
+    """
+    kth = np.asarray(kth, dtype=np.float32)
+    if n_live > k + 1:
+        return np.where(np.isfinite(kth), kth, 0.0).astype(np.float32)
+    return np.zeros(len(kth), dtype=np.float32)
+
+
+def stands_out(cos: np.ndarray | float, bg_a: np.ndarray | float, bg_b: np.ndarray | float,
+               params: SemanticIndexParams = SemanticIndexParams()) -> np.ndarray | bool:
+    """The semantic candidacy rule: two leads are candidates when their cosine
+    beats the lower of their backgrounds by ``margin`` (see
+    :class:`SemanticIndexParams`); the caller has checked ``threshold``.
+    Works on arrays and on single values alike.
+
+    >>> bool(stands_out(0.8, 0.5, 0.7)), bool(stands_out(0.55, 0.5, 0.7))
+    (True, False)
+    """
+    return cos - np.minimum(bg_a, bg_b) >= params.margin
+

@@ -15,9 +15,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from reprints import __version__
-from reprints.load import Document, LoadProblem, iter_load
-from reprints.pipeline import ScanParams, compare_documents, scan
-from reprints.report import print_comparison, print_families, print_query, print_summary, write_outputs
+from reprints.document import Document, LoadProblem
+from reprints.load import iter_load
+from reprints.config import ScanParams
+from reprints.pipeline import compare_documents, scan
+from reprints.report.files import write_outputs
+from reprints.report.terminal import print_comparison, print_families, print_query, print_summary
 
 if TYPE_CHECKING:
     from reprints.store import Store
@@ -213,7 +216,8 @@ def evaluate_cmd(
 
 def _documents_of(outdir: Path) -> dict[str, Document]:
     """The family members' texts a scan wrote (none for a folder from before documents.jsonl)."""
-    from reprints.report import document_from_row, read_jsonl
+    from reprints.records import document_from_row
+    from reprints.report.files import read_jsonl
 
     path = outdir / "documents.jsonl"
     if not path.is_file():
@@ -279,7 +283,8 @@ def calibrate_cmd(
     real scan, before and after. Pass the file to `scan`, `add` or `serve`
     with --config.
     """
-    from reprints.calibrate import METRICS, calibrate
+    from reprints.calibrate import calibrate
+    from reprints.evaluate import METRICS, metric_of
     from reprints.config import write_config
     from reprints.evaluate import read_truth
 
@@ -319,10 +324,10 @@ def calibrate_cmd(
         cal = calibrate(docs, labels, params, metric=metric, held_out=held_out, seed=seed, progress=report)
     info = {"truth": str(truth), "corpus": str(path), "metric": metric, "held_out": held_out, "seed": seed,
             "fitted_documents": cal.train_documents, "held_out_documents": cal.held_out_documents,
-            "fitted": {"before": round(_metric(cal.train[0], metric), 4), "after": round(_metric(cal.train[1], metric), 4)}}
+            "fitted": {"before": round(metric_of(cal.train[0], metric), 4), "after": round(metric_of(cal.train[1], metric), 4)}}
     if cal.held_out:
-        info["held_out_scores"] = {"before": round(_metric(cal.held_out[0], metric), 4),
-                                   "after": round(_metric(cal.held_out[1], metric), 4)}
+        info["held_out_scores"] = {"before": round(metric_of(cal.held_out[0], metric), 4),
+                                   "after": round(metric_of(cal.held_out[1], metric), 4)}
     try:
         write_config(output, cal.params, info)
     except OSError as exc:
@@ -349,16 +354,12 @@ def calibrate_cmd(
     console.print(f"Wrote {output}; use it with `reprints scan --config {output}` (or add, serve)")
 
 
-def _metric(scores, metric: str) -> float:
-    return scores.f1 if metric == "f1" else scores.ari
-
-
 _DB_HELP = "Store file (SQLite; created by `add` when missing)."
 
 
 def _store(db: Path, params: ScanParams | None = None, readonly: bool = False, config: Path | None = None) -> Store:
     """Open (or create) a store; with ``config``, the store's own settings must match it."""
-    from reprints.pipeline import params_to_dict
+    from reprints.config import params_to_dict
     from reprints.store import Store, StoreError
 
     try:
@@ -556,7 +557,7 @@ def report_cmd(
     side with their aligned passages linked, additions and cuts marked, and
     quotes worded differently listed. Open it in any browser.
     """
-    from reprints.report_html import ReportError, write_html_report
+    from reprints.report.html import ReportError, write_html_report
 
     if not source.exists():
         _fail(f"no such folder or store: {source}")

@@ -15,10 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-from reprints.report import read_jsonl
+from reprints.report.files import read_jsonl
 
 
-__all__ = ["Truth", "Found", "Scores", "read_truth", "read_found", "found_from", "evaluate", "explain"]
+__all__ = ["Truth", "Found", "Scores", "METRICS", "metric_of", "read_truth", "read_found", "found_from", "evaluate",
+           "explain"]
+
+#: What ``calibrate`` can maximise: pair F1 of the families, or the Adjusted Rand Index.
+METRICS = ("f1", "ari")
 
 
 @dataclass
@@ -50,6 +54,18 @@ class Scores:
     relations: dict[str, dict[str, float]]
     missed: list[tuple[str, str]]
     false_merges: list[tuple[str, str, dict | None]]
+
+
+def metric_of(scores: Scores, metric: str) -> float:
+    """One of :data:`METRICS` read off ``scores``.
+
+    >>> s = Scores(0.5, 0.5, 0.5, 0.25, 1.0, 4, {}, [], [])
+    >>> metric_of(s, "f1"), metric_of(s, "ari")
+    (0.5, 0.25)
+    """
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
+    return scores.f1 if metric == "f1" else scores.ari
 
 
 def read_truth(path: Path) -> Truth:
@@ -167,7 +183,8 @@ def explain(a, b, row: dict | None, params=None) -> str:
         s0, s1 = (top["b_start"], top["b_end"]) if swap else (top["a_start"], top["a_end"])
         return (f"{row['relation']} (score {row['score']}, {len(passages)} passages); longest, {top['kind']}: "
                 f"\"{_snippet(a.text, s0, s1)}\"")
-    from reprints.pipeline import ScanParams, compare_documents
+    from reprints.config import ScanParams
+    from reprints.pipeline import compare_documents
 
     rel = compare_documents(a, b, params or ScanParams(semantic=False))
     ev = rel.evidence

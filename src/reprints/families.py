@@ -13,13 +13,14 @@ from __future__ import annotations
 import functools
 import heapq
 from dataclasses import dataclass, replace
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import networkx as nx
 
 from reprints.relate import Relation, meta_date
 
-__all__ = ["TreeEdge", "Family", "build_families", "rebuild_families", "choose_origin", "AGENCIES"]
+__all__ = ["TreeEdge", "Family", "build_families", "rebuild_families", "settle_families", "missing_origin_pairs",
+           "choose_origin", "AGENCIES"]
 
 #: Bylines that credit a news agency (lowercase, matched as whole words).
 AGENCIES = (
@@ -336,3 +337,46 @@ def rebuild_families(
     inside = [r for r in linked if root(r.a) in groups]
     kept = [f for f in families if root(f.members[0]) not in groups]
     return _numbered(kept + build_families(inside, meta, words))
+
+
+def missing_origin_pairs(families: Sequence[Family], relations: Iterable[Relation]) -> list[tuple[str, str]]:
+    """``(origin, member)`` pairs of each family that no relation covers: members
+    that joined through another version only (candidate search pairs each exact
+    copy with the first copy, not with the origin).
+
+    >>> missing_origin_pairs([Family("F0001", "a", (), ("a", "b", "c"), ())], [])
+    [('a', 'b'), ('a', 'c')]
+    """
+    have = {frozenset((r.a, r.b)) for r in relations}
+    return [(f.origin, m) for f in families for m in f.members
+            if m != f.origin and frozenset((f.origin, m)) not in have]
+
+
+def settle_families(
+    relations: Sequence[Relation],
+    meta: Mapping[str, Mapping[str, str]],
+    words: Mapping[str, int] | None,
+    relate_missing: Callable[[list[tuple[str, str]]], list[Relation]],
+) -> tuple[list[Family], list[Relation]]:
+    """Families whose every member has its relation to the origin: build them,
+    have ``relate_missing`` align the :func:`missing_origin_pairs`, and rebuild
+    the groups those relations touch (a filled-in relation can move the origin
+    or cut a bridge). Returns the families and the new relations. The scan and
+    the store both settle families this way.
+
+    >>> import dataclasses
+    >>> from reprints.relate import Evidence
+    >>> from reprints.align import Alignment
+    >>> r = Relation("a", "b", "reformatted", 1.0, Evidence(1.0, 1.0, 50, 1, False, True), Alignment((), 50, 50, 50, 50))
+    >>> fams, extra = settle_families([r, dataclasses.replace(r, a="b", b="c")], {}, {},
+    ...                               lambda todo: [dataclasses.replace(r, a=o, b=m) for o, m in todo])
+    >>> [f.members for f in fams], [(x.a, x.b) for x in extra]
+    ([('a', 'b', 'c')], [('a', 'c')])
+    """
+    families = build_families(relations, meta, words)
+    missing = missing_origin_pairs(families, relations)
+    if not missing:
+        return families, []
+    extra = relate_missing(missing)
+    touched = {x for r in extra for x in (r.a, r.b)}
+    return rebuild_families(families, list(relations) + list(extra), touched, meta, words), extra

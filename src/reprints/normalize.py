@@ -32,7 +32,7 @@ _c_lines = getattr(_c_normalize, "lines", None)
 _c_spans = getattr(_c_normalize, "spans", None)
 
 if TYPE_CHECKING:
-    from reprints.load import Document
+    from reprints.document import Document
 
 __all__ = ["NormText", "Words", "normalize", "normalize_text", "fold", "sentences", "tokens", "words"]
 
@@ -271,7 +271,7 @@ def _normalize(folded: str, header: tuple[tuple[int, int, str], ...], c_lines) -
 def normalize(doc: Document) -> NormText:
     """Normalize a loaded document, leaving out its parsed header lines.
 
-    >>> from reprints.load import Document
+    >>> from reprints.document import Document
     >>> normalize(Document("a", "Read more: x\\n\\nHe said it.", {})).text
     'He said it.'
     """

@@ -1,7 +1,9 @@
 """The scan pipeline end to end: documents in, pairs and families out.
 
-normalize -> sketch -> candidates -> align -> relate -> families, each stage in
-its own module; this one only runs them in order, in batches, and times them.
+load -> normalize -> sketch -> candidates -> align -> relate -> families, each
+stage in its own module; this one only says in what order they run, on what
+pieces of work, and times them. An engine (:mod:`reprints.engine`) decides
+where each piece runs: the local engine uses this process and forked workers.
 
 With semantic matching on (the default), the sketch stage also embeds each
 document's lead and detects its language; lead neighbours join the lexical
@@ -13,111 +15,26 @@ passages of each document involved once.
 from __future__ import annotations
 
 import gc
-import multiprocessing
-import os
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
-from typing import Callable, Iterable, Sequence, TypeVar
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from reprints.align import Alignment, AlignParams, TokenizedText, align, gaps, tokenize, tokenize_many
-from reprints.align_semantic import SemanticParams, SemanticText, align_semantic, prepare_many
-from reprints.candidates import LSHParams, SemanticIndexParams, candidate_pairs, semantic_pairs
-from reprints.embed import embed, lead_text
-from reprints.families import Family, build_families, rebuild_families
-from reprints.language import detect_many
-from reprints.load import Document, LoadProblem, parsed
-from reprints.normalize import NormText, fold, normalize
-from reprints.relate import Evidence, RelateParams, Relation, SemanticEvidence, classify, metadata_agreement
-from reprints.sketch import SketchParams, Sketches, sketch_texts
+from reprints.align import tokenize
+from reprints.align_semantic import SemanticText, prepare_many
+from reprints.candidates import candidate_pairs, semantic_pairs
+from reprints.config import ScanParams, params_from_dict, params_to_dict
+from reprints.document import Document, LoadProblem
+from reprints.engine import Engine, LocalEngine
+from reprints.families import Family, settle_families
+from reprints.load import parsed
+from reprints.normalize import normalize
+from reprints.progress import Progress
+from reprints.relate import Relation, needs_meaning, relate_meaning, relate_pairs, relate_words
+from reprints.sketch import SketchBatch, Sketches, same_body, sketch_batch, sketch_texts, with_language
 
 __all__ = ["ScanParams", "ScanResult", "scan", "compare_documents", "params_to_dict", "params_from_dict"]
-
-#: ``progress(stage, done, total)`` is called as work advances (``total`` 0: not known yet).
-Progress = Callable[[str, int, int], None]
-
-
-@dataclass(frozen=True, slots=True)
-class ScanParams:
-    """All settings of a scan, one block per stage; the defaults are documented there.
-
-    ``batch``: documents sketched together (vectorised). ``jobs``: worker
-    processes that sketch batches while this process reads the input, then
-    align the candidate pairs (0: one per core; 1: no workers). Workers start
-    only once a second batch is read, so small inputs never start any.
-    Results do not depend on ``jobs``. ``semantic``: also find rewrites and
-    translations (embeddings, :mod:`reprints.align_semantic`); off, a scan is
-    purely lexical and much faster.
-    """
-
-    sketch: SketchParams = SketchParams()
-    lsh: LSHParams = LSHParams()
-    align: AlignParams = AlignParams()
-    relate: RelateParams = RelateParams()
-    semantic: bool = True
-    semantic_index: SemanticIndexParams = SemanticIndexParams()
-    semantic_align: SemanticParams = SemanticParams()
-    batch: int = 1000
-    jobs: int = 0
-
-
-def params_to_dict(params: ScanParams) -> dict[str, object]:
-    """All settings as plain JSON-ready data, one block per stage.
-
-    >>> params_to_dict(ScanParams())["relate"]["reformatted"]
-    0.9
-    """
-    return asdict(params)
-
-
-def params_from_dict(data: dict[str, object], base: ScanParams = ScanParams()) -> ScanParams:
-    """Settings from :func:`params_to_dict`'s shape; keys left out keep ``base``'s
-    values, unknown keys are an error (a typo must not pass silently).
-
-    >>> params_from_dict({"relate": {"rewrite": 0.6}}).relate.rewrite
-    0.6
-    >>> params_from_dict({"relate": {"excerpt": "high"}})
-    Traceback (most recent call last):
-    ...
-    ValueError: setting 'relate.excerpt' must be a number, got 'high'
-    """
-    return _merge(base, data, "")
-
-
-def _merge(obj, data: dict[str, object], where: str):
-    if not isinstance(data, dict):
-        raise ValueError(f"{where or 'settings'}: expected a table of settings, got {type(data).__name__}")
-    known = {f.name: f for f in fields(obj)}
-    changes = {}
-    for key, value in data.items():
-        if key not in known:
-            raise ValueError(f"unknown setting {where + key!r}; known: {', '.join(sorted(known))}")
-        current = getattr(obj, key)
-        if is_dataclass(current):
-            changes[key] = _merge(current, value, f"{where}{key}.")
-        else:
-            changes[key] = _typed(current, value, where + key)
-    return replace(obj, **changes)
-
-
-def _typed(current: object, value: object, name: str) -> object:
-    """``value`` as the type of the setting's default, or a ``ValueError`` naming it
-    (a threshold given as text must fail here, not deep inside a scan)."""
-    kinds = ((bool, "true or false"), (int, "a whole number"), (float, "a number"), (str, "text"),
-             (tuple, "a list"))
-    want, said = next(((t, s) for t, s in kinds if isinstance(current, t)), (None, ""))
-    if want is None:
-        return value
-    if want is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if want is tuple and isinstance(value, list):
-        return tuple(value)
-    if not isinstance(value, want) or (want is not bool and isinstance(value, bool)):
-        raise ValueError(f"setting {name!r} must be {said}, got {value!r}")
-    return value
-
 
 @dataclass
 class ScanResult:
@@ -136,62 +53,6 @@ class ScanResult:
         return [r for r in self.relations if r.relation != "unrelated"]
 
 
-def _flat(text: str) -> str:
-    return " ".join(fold(text).split())
-
-
-def _relate(da: Document, db: Document, ta: TokenizedText, tb: TokenizedText, same_body: bool,
-            params: ScanParams, differences: bool = False) -> Relation:
-    """Align, classify and orient one pair; what each side alone holds is listed for
-    versions of one story, or for any pair when ``differences`` is set."""
-    al = align(ta, tb, params.align)
-    ev = Evidence(
-        a_in_b=al.a_in_b,
-        b_in_a=al.b_in_a,
-        shared_words=min(al.a_covered, al.b_covered),
-        passages=len(al.passages),
-        same_text=same_body and _flat(da.text) == _flat(db.text),
-        same_body=same_body,
-        metadata=metadata_agreement(da.meta, db.meta),
-    )
-    name, score, swap = classify(ev, params.relate)
-    if name != "excerpt":  # symmetric relations list the pair in id order
-        swap = da.id > db.id
-    a_only = b_only = ()
-    if differences or name != "unrelated":
-        a_only = _only(ta.norm, [(p.a_start, p.a_end) for p in al.passages])
-        b_only = _only(tb.norm, [(p.b_start, p.b_end) for p in al.passages])
-    rel = Relation(da.id, db.id, name, score, ev, al, a_only, b_only)
-    return rel.swapped() if swap else rel
-
-
-def _only(norm: NormText, covered: list[tuple[int, int]]) -> tuple[tuple[int, int, str], ...]:
-    """What one side holds that the other lacks: unmatched story text and left-out lines."""
-    spans = [(s, e, "text") for s, e in gaps(covered, norm)] + list(norm.removed)
-    return tuple(sorted(spans))
-
-
-def _semantic(rel: Relation, sa: SemanticText, sb: SemanticText, params: ScanParams,
-              differences: bool = False) -> Relation:
-    """Align an ``unrelated`` pair (``rel.a`` is ``sa``'s document) by meaning and
-    classify it again; a rewrite or translation keeps the semantic passages."""
-    s = align_semantic(sa, sb, rel.alignment, params.semantic_align)
-    sem = SemanticEvidence(s.a_cover, s.b_cover, len(s.passages), s.similarity, s.facts, s.lang_a, s.lang_b)
-    ev = replace(rel.evidence, semantic=sem)
-    name, score, _ = classify(ev, params.relate)
-    if name == "unrelated" and not differences:
-        return replace(rel, evidence=ev)
-    al = rel.alignment
-    passages = tuple(sorted(al.passages + s.passages, key=lambda p: (p.a_start, p.b_start)))
-    extra_a = sum(p.words for p in s.passages)
-    al = Alignment(passages, al.a_words, al.b_words, min(al.a_words, al.a_covered + extra_a),
-                   min(al.b_words, al.b_covered + s.b_words))
-    a_only = _only(sa.norm, [(p.a_start, p.a_end) for p in passages])
-    b_only = _only(sb.norm, [(p.b_start, p.b_end) for p in passages])
-    return Relation(rel.a, rel.b, name, score if name != "unrelated" else rel.score, ev, al, a_only, b_only,
-                    s.quotes)
-
-
 def compare_documents(a: Document, b: Document, params: ScanParams = ScanParams()) -> Relation:
     """Align and relate two documents directly, without candidate search.
 
@@ -201,108 +62,73 @@ def compare_documents(a: Document, b: Document, params: ScanParams = ScanParams(
     >>> r.relation
     'reformatted'
     """
-    ta, tb = tokenize(normalize(a)), tokenize(normalize(b))
-    same = len(ta) > 0 and len(ta) == len(tb) and bool((ta.ids == tb.ids).all())
-    rel = _relate(a, b, ta, tb, same, params, differences=True)
-    if params.semantic and rel.relation == "unrelated":
+    na, nb = normalize(a), normalize(b)
+    ta, tb = tokenize(na), tokenize(nb)
+    sk = sketch_texts([na.text, nb.text], params.sketch)
+    same = same_body(sk.body_hash[0], sk.n_shingles[0], sk.body_hash[1])
+    rel = relate_words(a, b, ta, tb, same, params, differences=True)
+    if needs_meaning(rel, params):
         first, second = (ta, tb) if rel.a == a.id else (tb, ta)
         sa, sb = prepare_many([first.norm, second.norm])
-        rel = _semantic(rel, sa, sb, params, differences=True)
+        rel = relate_meaning(rel, sa, sb, params, differences=True)
     return rel
 
 
-@dataclass(frozen=True, slots=True)
-class _Batch:
-    """What the sketch stage returns for a batch: MinHash sketches, with
-    semantic matching the lead vectors (float16), languages and seconds spent
-    embedding, and the metadata and header spans of the documents whose header
-    lines it parsed (None for the others)."""
-
-    sketches: Sketches
-    leads: np.ndarray | None
-    langs: list[str]
-    seconds_embed: float
-    headers: list[tuple[dict[str, str], tuple[tuple[int, int, str], ...]] | None]
+# -- the pieces of work an engine runs (module level, so any engine can ship them) --
 
 
-def _sketch_batch(docs: Sequence[Document], params: ScanParams) -> _Batch:
-    """Parse headers where the loader left them, normalize and sketch one batch
-    (runs in a worker process when there are any)."""
+def _sketch_step(docs: Sequence[Document], params: ScanParams) -> tuple[SketchBatch, list]:
+    """Parse headers where the loader left them, normalize and sketch one batch.
+    Returns the sketches and, per document, its parsed ``(meta, header)`` or None
+    where nothing was left to parse."""
     full = [parsed(d) for d in docs]
     headers = [None if f is d else (f.meta, f.header) for f, d in zip(full, docs)]
-    docs = full
-    norms = [normalize(d) for d in docs]
-    sk = sketch_texts([n.text for n in norms], params.sketch)
-    if not params.semantic:
-        return _Batch(sk, None, [], 0.0, headers)
-    leads = [lead_text(n, d.meta.get("title", "")) for d, n in zip(docs, norms)]
+    norms = [normalize(d) for d in full]
+    return sketch_batch(norms, [d.meta.get("title", "") for d in full], params.sketch, params.semantic), headers
+
+
+def _prepare_step(docs: Sequence[Document]) -> tuple[list[SemanticText], float]:
+    """Units, vectors, languages and quotes of a few documents, and the seconds spent."""
     t0 = time.perf_counter()
-    vec = embed(leads).astype(np.float16)
-    took = time.perf_counter() - t0
-    langs = [x.code for x in detect_many([n.text[:1000] for n in norms])]
-    return _Batch(sk, vec, langs, took, headers)
+    out = prepare_many([normalize(d) for d in docs])
+    return out, time.perf_counter() - t0
 
 
-def _workers(params: ScanParams) -> int:
-    """Worker processes for sketching: ``jobs`` (0: one per core) where fork exists."""
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 0
-    jobs = params.jobs or os.cpu_count() or 1
-    return jobs if jobs > 1 else 0
+# -- the stages in order ----------------------------------------------------------------------
 
 
-def _threads_per_worker(workers: int) -> int:
-    """Embedding threads each worker may use so that workers times threads fits the
-    cores: two workers with two threads each on two cores ran 2.4 times slower."""
-    cores = os.cpu_count() or 1
-    asked = int(os.environ.get("REPRINTS_THREADS", "0") or 0)
-    return max(1, min(asked or cores, cores // max(workers, 1)))
-
-
-def _worker_threads(threads: int) -> None:
-    """Worker start-up: cap the embedding threads (read by :func:`reprints.embed.embed`)."""
-    os.environ["REPRINTS_THREADS"] = str(threads)
-
-
-def _load_and_sketch(documents: Iterable[Document], params: ScanParams, progress: Progress | None,
-                     pools: list[ProcessPoolExecutor]) -> tuple[list[Document], Sketches, _Batch | None]:
-    """Consume ``documents`` and sketch them batch by batch.
-
-    With worker processes, each full batch is sent to a worker as soon as it is
-    read, so reading the input (in this process) overlaps with parsing headers
-    (of documents read with ``parse_headers=False``), normalizing and sketching
-    (in the workers). The pool is started at the
-    second batch, before this process holds much, so forking copies little; it
-    is left in ``pools`` for the alignment stage, and the caller shuts it down.
-    """
-    docs: list[Document] = []
-    parts: list[_Batch | Future[_Batch]] = []
-    want = _workers(params)
-    pool: ProcessPoolExecutor | None = None
+def _batches(documents: Iterable[Document], size: int, docs: list[Document],
+             progress: Progress | None) -> Iterator[list[Document]]:
+    """``documents`` in batches of ``size``, each appended to ``docs`` as it is read."""
     batch: list[Document] = []
     for doc in documents:
         batch.append(doc)
-        if len(batch) < params.batch:
+        if len(batch) < size:
             continue
         docs.extend(batch)
-        if want and pool is None and len(docs) > params.batch:
-            pool = ProcessPoolExecutor(want, mp_context=multiprocessing.get_context("fork"),
-                                       initializer=_worker_threads, initargs=(_threads_per_worker(want),))
-            pools.append(pool)
-        parts.append(pool.submit(_sketch_batch, batch, params) if pool else _sketch_batch(batch, params))
-        if pool is not None and len(parts) > 2 * want:
-            _wait(parts[-2 * want - 1])  # back-pressure: two batches per worker in flight at most
+        yield batch
         batch = []
         gc.freeze()  # see scan(): what is read lives until the end, the collector need not walk it again
         if progress:
             progress("read", len(docs), 0)
     if batch:
         docs.extend(batch)
-        parts.append(_sketch_batch(batch, params))
-    done: list[_Batch] = []
-    for k, part in enumerate(parts):
-        done.append(_wait(part))
-        for i, got in enumerate(done[-1].headers, k * params.batch):
+        yield batch
+
+
+def _read_and_sketch(documents: Iterable[Document], params: ScanParams, progress: Progress | None,
+                     engine: Engine) -> tuple[list[Document], Sketches, SketchBatch | None]:
+    """Consume ``documents`` and sketch them batch by batch (the engine overlaps
+    reading here with sketching in its workers). Returns the documents with their
+    headers parsed and their languages in ``meta``, the sketches, and with
+    semantic matching the lead vectors, languages and embedding seconds."""
+    docs: list[Document] = []
+    done: list[SketchBatch] = []
+    steps = engine.map(_sketch_step, ((b, params) for b in _batches(documents, params.batch, docs, progress)),
+                       start=True)
+    for k, (part, headers) in enumerate(steps):
+        done.append(part)
+        for i, got in enumerate(headers, k * params.batch):
             if got is not None:
                 d = docs[i]
                 docs[i] = Document(d.id, d.text, got[0], got[1])
@@ -310,96 +136,61 @@ def _load_and_sketch(documents: Iterable[Document], params: ScanParams, progress
             progress("sketch", min((k + 1) * params.batch, len(docs)), len(docs))
     if not done:
         return docs, sketch_texts([], params.sketch), None
-    sk = Sketches(
-        np.concatenate([p.sketches.signatures for p in done]),
-        np.concatenate([p.sketches.n_shingles for p in done]),
-        np.concatenate([p.sketches.body_hash for p in done]),
-    )
+    sk = Sketches.concat([p.sketches for p in done])
     if not params.semantic:
         return docs, sk, None
-    sem = _Batch(sk, np.concatenate([p.leads for p in done]), [x for p in done for x in p.langs],
-                 sum(p.seconds_embed for p in done), [])
+    langs = tuple(x for p in done for x in p.langs)
+    docs = [with_language(d, lang) for d, lang in zip(docs, langs)]
+    sem = SketchBatch(sk, np.concatenate([p.leads for p in done]), langs, sum(p.seconds_embed for p in done))
     return docs, sk, sem
 
 
-T = TypeVar("T")
+def _relate_all(docs: Sequence[Document], todo: Sequence[Sequence[int]], sk: Sketches, params: ScanParams,
+                progress: Progress | None, engine: Engine) -> list[Relation]:
+    """Align and relate index pairs by their words, 256 at a time.
 
-
-def _wait(part: T | Future[T]) -> T:
-    return part.result() if isinstance(part, Future) else part
-
-
-def _relate_chunk(docs: list[Document], pairs: list[tuple[int, int, bool]], params: ScanParams) -> list[Relation]:
-    """Relate pairs of a small document list (runs in a worker process when there are any)."""
-    toks = tokenize_many([normalize(d) for d in docs])
-    return [_relate(docs[i], docs[j], toks[i], toks[j], same, params) for i, j, same in pairs]
-
-
-def _relate_pairs(docs: Sequence[Document], todo: Sequence[Sequence[int]], sk: Sketches, params: ScanParams,
-                  progress: Progress | None, pool: ProcessPoolExecutor | None, workers: int) -> list[Relation]:
-    """Align and relate index pairs, 256 at a time, in the workers when there are any.
-
-    Each chunk carries its own documents (pickled: a few milliseconds against a
+    Each piece carries its own documents (pickled: a few milliseconds against a
     few hundred of alignment), so workers never touch this process's memory.
     """
-    chunks: list[list[Relation] | Future[list[Relation]]] = []
-    out: list[Relation] = []
     step = 256
-    for k in range(0, len(todo), step):
-        local: dict[int, int] = {}
-        pairs = []
-        for i, j in todo[k : k + step]:
-            same = bool(sk.body_hash[i] == sk.body_hash[j]) and bool(sk.n_shingles[i] > 0)
-            pairs.append((local.setdefault(i, len(local)), local.setdefault(j, len(local)), same))
-        chunk_docs = [docs[i] for i in local]
-        if pool is None:
-            chunks.append(_relate_chunk(chunk_docs, pairs, params))
-        else:
-            chunks.append(pool.submit(_relate_chunk, chunk_docs, pairs, params))
-            if len(chunks) > 2 * workers:
-                _wait(chunks[-2 * workers - 1])
-        while chunks and (not isinstance(chunks[0], Future) or chunks[0].done()):
-            out.extend(_wait(chunks.pop(0)))
-            if progress:
-                progress("align", len(out), len(todo))
-    for part in chunks:
-        out.extend(_wait(part))
+
+    def pieces() -> Iterator[tuple[list[Document], list[tuple[int, int, bool]], ScanParams]]:
+        for k in range(0, len(todo), step):
+            local: dict[int, int] = {}
+            pairs = []
+            for i, j in todo[k : k + step]:
+                same = same_body(sk.body_hash[i], sk.n_shingles[i], sk.body_hash[j])
+                pairs.append((local.setdefault(i, len(local)), local.setdefault(j, len(local)), same))
+            yield [docs[i] for i in local], pairs, params
+
+    out: list[Relation] = []
+    for part in engine.map(relate_pairs, pieces()):
+        out.extend(part)
         if progress:
             progress("align", len(out), len(todo))
     return out
 
 
-def _prepare_chunk(docs: list[Document]) -> tuple[list[SemanticText], float]:
-    """Units, vectors, languages and quotes of a few documents (runs in a worker)."""
-    t0 = time.perf_counter()
-    out = prepare_many([normalize(d) for d in docs])
-    return out, time.perf_counter() - t0
-
-
-def _semantic_pass(docs: Sequence[Document], relations: list[Relation], params: ScanParams,
-                   cache: dict[str, SemanticText], progress: Progress | None,
-                   pool: ProcessPoolExecutor | None) -> float:
-    """Align every ``unrelated`` pair again by meaning, in place; returns the
-    seconds spent preparing (embedding) documents. Each document is prepared
-    once and kept in ``cache`` (by id) for later passes."""
-    weak = [k for k, r in enumerate(relations) if r.relation == "unrelated" and r.evidence.semantic is None]
+def _by_meaning(docs: Sequence[Document], relations: list[Relation], params: ScanParams,
+                cache: dict[str, SemanticText], progress: Progress | None, engine: Engine) -> float:
+    """Align by meaning, in place, every pair that :func:`~reprints.relate.needs_meaning`;
+    returns the seconds spent preparing (embedding) documents. Each document is
+    prepared once and kept in ``cache`` (by id) for later passes."""
+    weak = [k for k, r in enumerate(relations) if needs_meaning(r, params)]
     by_id = {d.id: d for d in docs}
     need = sorted({x for k in weak for x in (relations[k].a, relations[k].b)} - cache.keys())
     step = 32
-    parts = []
-    for k in range(0, len(need), step):
-        chunk = [by_id[x] for x in need[k : k + step]]
-        parts.append((need[k : k + step], pool.submit(_prepare_chunk, chunk) if pool else _prepare_chunk(chunk)))
     seconds = 0.0
-    for n, (ids, part) in enumerate(parts):
-        texts, took = _wait(part)
+    chunks = [need[k : k + step] for k in range(0, len(need), step)]
+    for n, (ids, (texts, took)) in enumerate(zip(chunks, engine.map(_prepare_step,
+                                                                    (([by_id[x] for x in c],) for c in chunks)))):
         seconds += took
         cache.update(zip(ids, texts))
         if progress:
             progress("embed", min((n + 1) * step, len(need)), len(need))
     for k in weak:
         r = relations[k]
-        relations[k] = _semantic(r, cache[r.a], cache[r.b], params)
+        relations[k] = relate_meaning(r, cache[r.a], cache[r.b], params)
     return seconds
 
 
@@ -414,8 +205,13 @@ def scan(
     params: ScanParams = ScanParams(),
     progress: Progress | None = None,
     problems: Sequence[LoadProblem] = (),
+    engine: Engine | None = None,
 ) -> ScanResult:
-    """Find the versions of each story among ``documents``.
+    """Find the versions of each story among ``documents`` (never changed: the
+    result holds its own copies where headers or languages were added).
+
+    ``engine`` runs the stages; by default a :class:`~reprints.engine.LocalEngine`
+    with ``params.jobs`` workers, closed when the scan ends.
 
     >>> from reprints.load import document_from_text
     >>> body = ("Rail workers across the region will strike for two days next week after talks "
@@ -426,7 +222,8 @@ def scan(
     [('a', 'b')]
     """
     t0 = time.perf_counter()
-    pools: list[ProcessPoolExecutor] = []
+    own = engine is None
+    engine = engine if engine is not None else LocalEngine(params.jobs)
     cache: dict[str, SemanticText] = {}
     seconds_embed = 0.0
     # Documents, sketches and relations live until the scan returns, and there are
@@ -436,45 +233,40 @@ def scan(
     # objects of its own.
     unfreeze = gc.get_freeze_count() == 0
     try:
-        docs, sk, sem = _load_and_sketch(documents, params, progress, pools)
-        pool = pools[0] if pools else None
-        workers = _workers(params) if pool else 0
+        docs, sk, sem = _read_and_sketch(documents, params, progress, engine)
         # ``problems`` may be filled while ``documents`` is consumed (see the CLI)
-        stats: dict[str, float] = {"documents": len(docs), "problems": len(problems), "jobs": max(workers, 1)}
+        stats: dict[str, float] = {"documents": len(docs), "problems": len(problems),
+                                   "jobs": max(engine.workers, 1)}
         t1 = time.perf_counter()
         pairs = candidate_pairs(sk, params.lsh)
         lexical = len(pairs)
         if sem is not None:
             seconds_embed += sem.seconds_embed
-            for d, lang in zip(docs, sem.langs):
-                if lang != "und":
-                    d.meta.setdefault("lang", lang)
             pairs = _merge_pairs(pairs, semantic_pairs(sem.leads, params.semantic_index))
         t2 = time.perf_counter()
-        todo = pairs.tolist()
-        relations = _relate_pairs(docs, todo, sk, params, progress, pool, workers)
+        relations = _relate_all(docs, pairs.tolist(), sk, params, progress, engine)
         if sem is not None:
-            seconds_embed += _semantic_pass(docs, relations, params, cache, progress, pool)
+            seconds_embed += _by_meaning(docs, relations, params, cache, progress, engine)
         gc.freeze()
         t3 = time.perf_counter()
         meta = {d.id: d.meta for d in docs}
         words = {r.a: r.alignment.a_words for r in relations} | {r.b: r.alignment.b_words for r in relations}
-        families = build_families(relations, meta, words)
+        index = {d.id: k for k, d in enumerate(docs)}
+
+        def relate_missing(missing: list[tuple[str, str]]) -> list[Relation]:
+            nonlocal seconds_embed
+            extra = _relate_all(docs, [(index[o], index[m]) for o, m in missing], sk, params, None, engine)
+            if sem is not None:
+                seconds_embed += _by_meaning(docs, extra, params, cache, None, engine)
+            return extra
+
         # every member's relation to its origin belongs in the output, even where
         # candidate search paired it with another version only (exact copies, see candidates)
-        index = {d.id: k for k, d in enumerate(docs)}
-        have = {frozenset((r.a, r.b)) for r in relations}
-        missing = [(index[f.origin], index[m]) for f in families for m in f.members
-                   if m != f.origin and frozenset((f.origin, m)) not in have]
-        if missing:
-            extra = _relate_pairs(docs, missing, sk, params, None, pool, workers)
-            if sem is not None:
-                seconds_embed += _semantic_pass(docs, extra, params, cache, None, pool)
-            relations += extra
-            families = rebuild_families(families, relations, {x for r in extra for x in (r.a, r.b)}, meta, words)
+        families, extra = settle_families(relations, meta, words, relate_missing)
+        relations += extra
     finally:
-        for pool in pools:
-            pool.shutdown(cancel_futures=True)
+        if own:
+            engine.close()
         if unfreeze:
             gc.unfreeze()
     t4 = time.perf_counter()

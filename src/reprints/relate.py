@@ -13,15 +13,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from reprints._pickle import by_fields
-from reprints.align import Alignment
-from reprints.align_semantic import QuoteMatch
+from reprints.align import Alignment, TokenizedText, align, gaps, tokenize_many
+from reprints.align_semantic import QuoteMatch, SemanticText, align_semantic
+from reprints.document import Document
+from reprints.normalize import NormText, fold, normalize
 
-__all__ = ["RELATIONS", "RelateParams", "Evidence", "SemanticEvidence", "Relation", "classify", "metadata_agreement", "meta_date"]
+if TYPE_CHECKING:
+    from reprints.config import ScanParams
 
-RELATIONS = ("identical", "reformatted", "excerpt", "rewrite", "translation", "unrelated")
+__all__ = ["RelateParams", "Evidence", "SemanticEvidence", "Relation", "classify", "oriented", "relate_words",
+           "relate_meaning", "needs_meaning", "relate_pairs", "only_in", "metadata_agreement", "meta_date"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,3 +223,108 @@ def metadata_agreement(meta_a: dict[str, str], meta_b: dict[str, str]) -> dict[s
     if da and db:
         out["date_gap_days"] = abs((db - da).days)
     return out
+
+
+def oriented(relation: str, swap: bool, a: str, b: str) -> bool:
+    """Whether a pair classified as ``relation`` must swap sides: an excerpt puts
+    the fuller text first (``swap`` from :func:`classify`); every other relation
+    is symmetric and lists the pair in id order.
+
+    >>> oriented("excerpt", True, "a", "b"), oriented("rewrite", False, "b", "a")
+    (True, True)
+    """
+    return swap if relation == "excerpt" else a > b
+
+
+def only_in(norm: NormText, covered: Sequence[tuple[int, int]]) -> tuple[tuple[int, int, str], ...]:
+    """What one side holds that the other lacks: story text outside the ``covered``
+    spans, and the lines normalizing left out of the body (header, credits, links).
+
+    >>> from reprints.load import document_from_text
+    >>> n = normalize(document_from_text("x", "Title line\\n\\nBy AFP\\n\\nThe talks begin today in Vienna."))
+    >>> [kind for _, _, kind in only_in(n, [])]
+    ['header:title', 'header:byline', 'text']
+    """
+    spans = [(s, e, "text") for s, e in gaps(list(covered), norm)] + list(norm.removed)
+    return tuple(sorted(spans))
+
+
+def _flat(text: str) -> str:
+    return " ".join(fold(text).split())
+
+
+def relate_words(da: Document, db: Document, ta: TokenizedText, tb: TokenizedText, same_body: bool,
+                 params: ScanParams, differences: bool = False) -> Relation:
+    """Align two versions by their words, classify and orient the pair. What each
+    side alone holds is listed for versions of one story, or for any pair when
+    ``differences`` is set (``compare`` shows it).
+
+    >>> from reprints.config import ScanParams
+    >>> from reprints.load import document_from_text
+    >>> from reprints.align import tokenize
+    >>> a = document_from_text("a", "The council voted on Tuesday to close the old bridge to all traffic from May.")
+    >>> b = document_from_text("b", "City news\\n\\n" + a.text)
+    >>> relate_words(a, b, tokenize(normalize(a)), tokenize(normalize(b)), True, ScanParams()).relation
+    'reformatted'
+    """
+    al = align(ta, tb, params.align)
+    ev = Evidence(
+        a_in_b=al.a_in_b,
+        b_in_a=al.b_in_a,
+        shared_words=min(al.a_covered, al.b_covered),
+        passages=len(al.passages),
+        same_text=same_body and _flat(da.text) == _flat(db.text),
+        same_body=same_body,
+        metadata=metadata_agreement(da.meta, db.meta),
+    )
+    name, score, swap = classify(ev, params.relate)
+    a_only = b_only = ()
+    if differences or name != "unrelated":
+        a_only = only_in(ta.norm, [(p.a_start, p.a_end) for p in al.passages])
+        b_only = only_in(tb.norm, [(p.b_start, p.b_end) for p in al.passages])
+    rel = Relation(da.id, db.id, name, score, ev, al, a_only, b_only)
+    return rel.swapped() if oriented(name, swap, da.id, db.id) else rel
+
+
+def needs_meaning(rel: Relation, params: ScanParams) -> bool:
+    """Whether a pair related by words is aligned again by meaning: with semantic
+    matching on, every pair the lexical rules leave ``unrelated``, once."""
+    return params.semantic and rel.relation == "unrelated" and rel.evidence.semantic is None
+
+
+def relate_meaning(rel: Relation, sa: SemanticText, sb: SemanticText, params: ScanParams,
+                   differences: bool = False) -> Relation:
+    """Align a pair :func:`relate_words` left ``unrelated`` (``rel.a`` is ``sa``'s
+    document) by meaning and classify it again; a rewrite or translation keeps
+    the semantic passages, any other pair only the evidence (all of it with
+    ``differences``)."""
+    s = align_semantic(sa, sb, rel.alignment, params.semantic_align)
+    sem = SemanticEvidence(s.a_cover, s.b_cover, len(s.passages), s.similarity, s.facts, s.lang_a, s.lang_b)
+    ev = replace(rel.evidence, semantic=sem)
+    name, score, _ = classify(ev, params.relate)
+    if name == "unrelated" and not differences:
+        return replace(rel, evidence=ev)
+    al = rel.alignment
+    passages = tuple(sorted(al.passages + s.passages, key=lambda p: (p.a_start, p.b_start)))
+    extra_a = sum(p.words for p in s.passages)
+    al = Alignment(passages, al.a_words, al.b_words, min(al.a_words, al.a_covered + extra_a),
+                   min(al.b_words, al.b_covered + s.b_words))
+    a_only = only_in(sa.norm, [(p.a_start, p.a_end) for p in passages])
+    b_only = only_in(sb.norm, [(p.b_start, p.b_end) for p in passages])
+    return Relation(rel.a, rel.b, name, score if name != "unrelated" else rel.score, ev, al, a_only, b_only,
+                    s.quotes)
+
+
+def relate_pairs(docs: Sequence[Document], pairs: Sequence[tuple[int, int, bool]],
+                 params: ScanParams) -> list[Relation]:
+    """Relate ``(i, j, same_body)`` index pairs of ``docs`` by their words: the
+    per-pair work an engine hands to a worker with the documents it needs.
+
+    >>> from reprints.config import ScanParams
+    >>> from reprints.load import document_from_text
+    >>> docs = [document_from_text("a", "One two three four five six seven."), document_from_text("b", "Other words.")]
+    >>> [r.relation for r in relate_pairs(docs, [(0, 1, False)], ScanParams())]
+    ['unrelated']
+    """
+    toks = tokenize_many([normalize(d) for d in docs])
+    return [relate_words(docs[i], docs[j], toks[i], toks[j], same, params) for i, j, same in pairs]

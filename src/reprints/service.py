@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import os
 import sqlite3
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Annotated, Any
@@ -57,10 +56,11 @@ from pydantic import (
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reprints import __version__
-from reprints.load import Document, document_from_text
+from reprints.document import Document
+from reprints.load import document_from_text
 from reprints.store import Store, StoreError
 
-__all__ = ["DEFAULT_MAX_BATCH", "DEFAULT_MAX_BODY", "DEFAULT_MAX_TEXT", "create_app", "serve", "serve_store"]
+__all__ = ["DEFAULT_MAX_BATCH", "DEFAULT_MAX_BODY", "DEFAULT_MAX_TEXT", "create_app", "serve_store"]
 
 #: Default cap on a request body, in bytes.
 DEFAULT_MAX_BODY = 8 * 1024 * 1024
@@ -542,12 +542,3 @@ def serve_store(store: Store, *, host: str = "127.0.0.1", port: int = 8000, api_
     app = create_app(store, api_key=api_key, readonly=readonly, max_body=max_body, max_text=max_text,
                      max_batch=max_batch)
     uvicorn.run(app, host=host, port=port, log_level=log_level)
-
-
-def serve(db_path: str | os.PathLike[str], host: str = "127.0.0.1", port: int = 8000, api_key: str | None = None,
-          readonly: bool = False, max_body: int = DEFAULT_MAX_BODY, *, max_text: int = DEFAULT_MAX_TEXT,
-          max_batch: int = DEFAULT_MAX_BATCH) -> None:
-    """Open the store at ``db_path`` (created when missing unless ``readonly``) and serve it until interrupted."""
-    with Store(db_path, readonly=readonly) as store:
-        serve_store(store, host=host, port=port, api_key=api_key, readonly=readonly, max_body=max_body,
-                    max_text=max_text, max_batch=max_batch)

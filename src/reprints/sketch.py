@@ -14,20 +14,23 @@ the difference against datasketch.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
 from reprints._hashing import mix, segment_poly
-from reprints.normalize import words
+from reprints.document import Document
+from reprints.normalize import NormText, words
 
 try:  # shingling and MinHash bins in C (src/reprints/_words.c), built at install where a compiler is
     from reprints._words import sketch_into as _c_sketch
 except ImportError:  # pragma: no cover - no compiler at install (or a stale build): NumPy does the same
     _c_sketch = None
 
-__all__ = ["SketchParams", "Sketches", "sketch_texts", "estimate_jaccard"]
+__all__ = ["SketchParams", "Sketches", "SketchBatch", "sketch_texts", "sketch_batch", "same_body", "with_language",
+           "estimate_jaccard"]
 
 _EMPTY = np.uint32(0xFFFFFFFF)
 _MUL = np.uint64(0x9E3779B97F4A7C15)
@@ -70,6 +73,72 @@ class Sketches:
 
     def __len__(self) -> int:
         return len(self.n_shingles)
+
+    @staticmethod
+    def concat(parts: Sequence[Sketches]) -> Sketches:
+        """The sketches of several batches, in order, as one."""
+        return Sketches(np.concatenate([p.signatures for p in parts]), np.concatenate([p.n_shingles for p in parts]),
+                        np.concatenate([p.body_hash for p in parts]))
+
+
+def same_body(hash_a: int, n_a: int, hash_b: int) -> bool:
+    """Whether two texts have the same body: the same words once normalized (equal
+    body hashes), and some words at all (every empty text hashes alike).
+
+    >>> s = sketch_texts(["The talks begin.", "THE TALKS -- begin!", ""])
+    >>> same_body(s.body_hash[0], s.n_shingles[0], s.body_hash[1]), same_body(0, 0, 0)
+    (True, False)
+    """
+    return bool(hash_a == hash_b) and bool(n_a > 0)
+
+
+@dataclass(frozen=True, slots=True)
+class SketchBatch:
+    """What candidate search needs of a batch: the MinHash sketches and, with
+    semantic matching, each text's lead vector (float16 rows), its language
+    (``und`` when too short to call) and the seconds spent embedding."""
+
+    sketches: Sketches
+    leads: np.ndarray | None = None
+    langs: tuple[str, ...] = ()
+    seconds_embed: float = 0.0
+
+
+def sketch_batch(norms: Sequence[NormText], titles: Sequence[str], params: SketchParams,
+                 semantic: bool) -> SketchBatch:
+    """Sketch normalized texts (with their titles, which lead the embedded lead);
+    the scan's workers and the store both sketch this way.
+
+    >>> from reprints.normalize import normalize_text
+    >>> b = sketch_batch([normalize_text("Rail workers will strike next week.")], [""], SketchParams(), False)
+    >>> len(b.sketches), b.leads is None
+    (1, True)
+    """
+    sk = sketch_texts([n.text for n in norms], params)
+    if not semantic:
+        return SketchBatch(sk)
+    from reprints.embed import embed, lead_text  # the model loads only for semantic matching
+    from reprints.language import detect_many
+
+    leads = [lead_text(n, title) for n, title in zip(norms, titles)]
+    t0 = time.perf_counter()
+    vec = embed(leads).astype(np.float16)
+    took = time.perf_counter() - t0
+    langs = tuple(x.code for x in detect_many([n.text[:1000] for n in norms]))
+    return SketchBatch(sk, vec, langs, took)
+
+
+def with_language(doc: Document, lang: str) -> Document:
+    """``doc`` with a detected language in its metadata, unless it already names
+    one or none was detected (``und``); the caller's document is never changed.
+
+    >>> d = Document("a", "text", {"title": "T"})
+    >>> with_language(d, "en").meta, with_language(d, "und") is d, d.meta
+    ({'title': 'T', 'lang': 'en'}, True, {'title': 'T'})
+    """
+    if lang == "und" or "lang" in doc.meta:
+        return doc
+    return Document(doc.id, doc.text, {**doc.meta, "lang": lang}, doc.header)
 
 
 def _probe_table(num_perm: int, seed: int) -> np.ndarray:

@@ -47,17 +47,18 @@ import numpy as np
 import orjson
 import xxhash
 
-from reprints.align import Alignment, Passage, TokenizedText, tokenize
-from reprints.align_semantic import QuoteMatch, SemanticText, prepare_many, rebuild
-from reprints.candidates import _band_keys
-from reprints.embed import DIM, embed, lead_text
-from reprints.families import Family, TreeEdge, build_families, choose_origin
-from reprints.language import detect_many
-from reprints.load import Document, LoadProblem
+from reprints.align import TokenizedText, tokenize
+from reprints.align_semantic import SemanticText, prepare_many, rebuild
+from reprints.candidates import background, band_keys, lexical_match, stands_out
+from reprints.config import ScanParams, params_from_dict, params_to_dict
+from reprints.document import Document, LoadProblem
+from reprints.embed import DIM
+from reprints.families import Family, choose_origin, settle_families
 from reprints.normalize import NormText, normalize
-from reprints.pipeline import ScanParams, ScanResult, _relate, _semantic, params_from_dict, params_to_dict
-from reprints.relate import Evidence, Relation, SemanticEvidence
-from reprints.sketch import sketch_texts
+from reprints.pipeline import ScanResult
+from reprints.records import document_from_record, family_from_row, relation_from_record, relation_record
+from reprints.relate import Relation, needs_meaning, relate_meaning, relate_words
+from reprints.sketch import same_body, sketch_batch, with_language
 
 __all__ = ["Store", "StoreError", "AddResult", "QueryResult", "SCHEMA_VERSION"]
 
@@ -178,9 +179,7 @@ class _Leads:
     def background(self, top: np.ndarray | None = None, n_live: int | None = None) -> np.ndarray:
         top = self.top if top is None else top
         n_live = int(self.live.sum()) if n_live is None else n_live
-        if n_live > self.k + 1:
-            return np.where(np.isfinite(top[:, -1]), top[:, -1], 0.0).astype(np.float32)
-        return np.zeros(len(top), dtype=np.float32)
+        return background(top[:, -1], n_live, self.k)
 
     def sims(self, x: np.ndarray) -> np.ndarray:
         """Cosines of rows ``x`` with every stored lead (-inf against dead leads)."""
@@ -315,7 +314,7 @@ class Store:
         """All families, largest first (then by origin), as ``scan`` orders them."""
         with self._lock:
             rows = self._db.execute("SELECT data FROM families").fetchall()
-        fams = [_family_from_json(r[0]) for r in rows]
+        fams = [family_from_row(orjson.loads(r[0])) for r in rows]
         fams.sort(key=lambda f: (-len(f.members), f.origin))
         return fams
 
@@ -323,7 +322,7 @@ class Store:
         """One family by id, or None."""
         with self._lock:
             row = self._db.execute("SELECT data FROM families WHERE id = ?", (family_id,)).fetchone()
-        return _family_from_json(row[0]) if row else None
+        return family_from_row(orjson.loads(row[0])) if row else None
 
     def __contains__(self, doc_id: object) -> bool:
         """Whether a document of this id is stored (``"wire/a.txt" in store``)."""
@@ -335,7 +334,7 @@ class Store:
         with self._lock:
             row = self._db.execute("SELECT id, text, meta, header FROM documents WHERE id = ?",
                                    (doc_id,)).fetchone()
-        return _doc_from_row(row) if row else None
+        return document_from_record(row) if row else None
 
     def versions(self, doc_id: str) -> tuple[Family | None, list[Relation]]:
         """The family of a stored document and its relations to the other
@@ -344,7 +343,7 @@ class Store:
             row = self._db.execute("SELECT rowid, family FROM documents WHERE id = ?", (doc_id,)).fetchone()
             if row is None:
                 raise KeyError(doc_id)
-            rels = [_relation_from_json(r[0]) for r in self._db.execute(
+            rels = [relation_from_record(r[0]) for r in self._db.execute(
                 "SELECT data FROM pairs WHERE (a = ?1 OR b = ?1) AND relation != 'unrelated' ORDER BY score DESC",
                 (row[0],))]
         return (self.family(row[1]) if row[1] else None), rels
@@ -359,7 +358,7 @@ class Store:
             fills = set()
             for row in self._db.execute("SELECT data FROM families"):
                 fills.update(tuple(p) for p in orjson.loads(row[0])["fills"])
-            rels = [_relation_from_json(r[0]) for r in self._db.execute(
+            rels = [relation_from_record(r[0]) for r in self._db.execute(
                 "SELECT data FROM pairs WHERE active = 1 AND relation != 'unrelated'")]
             have = {(r.a, r.b) for r in rels}
             ids = {x for pair in fills for x in pair}
@@ -370,7 +369,7 @@ class Store:
             for a, b in sorted(fills):
                 ra, rb = sorted((rowid[a], rowid[b]))
                 row = self._db.execute("SELECT data FROM pairs WHERE a = ? AND b = ?", (ra, rb)).fetchone()
-                rel = _relation_from_json(row[0])
+                rel = relation_from_record(row[0])
                 if rel.relation != "unrelated" and (rel.a, rel.b) not in have:
                     rels.append(rel)
             n = self._db.execute("SELECT count(*) FROM documents").fetchone()[0]
@@ -381,7 +380,7 @@ class Store:
                 for chunk in _chunks(members, 900):
                     for row in self._db.execute(
                             f"SELECT id, text, meta, header FROM documents WHERE id IN ({_marks(chunk)})", chunk):
-                        found[row[0]] = _doc_from_row(row)
+                        found[row[0]] = document_from_record(row)
                 docs = [found[m] for m in members if m in found]
         rels.sort(key=lambda r: (r.a, r.b))
         return ScanResult(docs, rels, fams, [], {"documents": n, "families": len(fams)})
@@ -570,19 +569,15 @@ class Store:
         """Normalize, sketch and (with semantic matching) embed the leads of new documents."""
         p = self.params
         hashes = [_content_hash(d) for d in docs]  # before the language joins the metadata
-        docs = [Document(d.id, d.text, dict(d.meta), d.header) for d in docs]  # the caller's stay as given
         norms = [normalize(d) for d in docs]
-        sk = sketch_texts([n.text for n in norms], p.sketch)
+        got = sketch_batch(norms, [d.meta.get("title", "") for d in docs], p.sketch, p.semantic)
+        sk = got.sketches
+        if got.langs:
+            docs = [with_language(d, lang) for d, lang in zip(docs, got.langs)]
         bands, rows = p.lsh.layout(p.sketch.num_perm)
-        keys = _band_keys(sk.signatures, bands, rows).view(np.int64)
-        vec = None
-        if p.semantic:
-            vec = embed([lead_text(n, d.meta.get("title", "")) for d, n in zip(docs, norms)]).astype(np.float16)
-            for d, lang in zip(docs, detect_many([n.text[:1000] for n in norms])):
-                if lang.code != "und":
-                    d.meta.setdefault("lang", lang.code)
+        keys = band_keys(sk.signatures, bands, rows).view(np.int64)
         return _Fresh(docs, hashes, norms, [len(tokenize(n)) for n in norms], sk.signatures, sk.n_shingles,
-                      sk.body_hash.astype(np.uint64).view(np.int64), keys, vec)
+                      sk.body_hash.astype(np.uint64).view(np.int64), keys, got.leads)
 
     def _insert(self, fresh: _Fresh, leads: _Leads | None) -> set[int]:
         """Write new documents, find and align their candidate pairs; returns
@@ -670,9 +665,7 @@ class Store:
             sb, nb, hb = info[b]
             if ha == hb:
                 continue  # same body: covered by the star to the first copy
-            jac = float((sa == sb).mean())
-            contain = jac * (na + nb) / (1.0 + jac) / max(min(na, nb), 1)
-            if jac >= p.min_similarity or contain >= 0.5:
+            if lexical_match(sa, sb, na, nb, p)[0]:
                 out.add((a, b))
         return sorted((min(a, b), max(a, b)) for a, b in out)
 
@@ -705,7 +698,7 @@ class Store:
                 low = leads.top[:, -1]
                 own = _top_k(s, leads.k)[:, -1]
                 with np.errstate(invalid="ignore"):  # -inf - -inf: a dead or own column, below threshold anyway
-                    keep = (s >= p.threshold) & (s - np.minimum(own[:, None], low[None, :]) >= p.margin)
+                    keep = (s >= p.threshold) & stands_out(s, own[:, None], low[None, :], p)
             else:
                 keep = s >= p.threshold
             rows, cols = np.nonzero(keep)
@@ -721,7 +714,7 @@ class Store:
         bg = leads.background()
         pairs: set[tuple[int, int]] = set()
         for i, cols, cos in near:
-            ok = cos - np.minimum(bg[i], bg[cols]) >= p.margin
+            ok = stands_out(cos, bg[i], bg[cols], p)
             for a, b in zip(leads.rowids[i[ok]], leads.rowids[cols[ok]]):
                 pairs.add((int(min(a, b)), int(max(a, b))))
         rose = leads.rowids[:n_old][bg[:n_old] > bg_before]
@@ -744,7 +737,7 @@ class Store:
             for a, b, cos, active, relation in rows:
                 ia, ib = leads.pos.get(a), leads.pos.get(b)
                 now = ia is not None and ib is not None and cos >= p.threshold and \
-                    cos - min(bg[ia], bg[ib]) >= p.margin
+                    bool(stands_out(cos, bg[ia], bg[ib], p))
                 if int(now) != active:
                     self._db.execute("UPDATE pairs SET active = ? WHERE a = ? AND b = ?", (int(now), a, b))
                     if relation != "unrelated":
@@ -828,7 +821,7 @@ class Store:
         bg = leads.background()  # once every background is final
         pairs: dict[tuple[int, int], bool] = {}
         for i, cols, cos in near:
-            ok = cos - np.minimum(bg[i], bg[cols]) >= p.margin
+            ok = stands_out(cos, bg[i], bg[cols], p)
             for a, b in zip(leads.rowids[i[ok]], leads.rowids[cols[ok]]):
                 pairs[(int(min(a, b)), int(max(a, b)))] = False
         fell = leads.rowids[todo].tolist()
@@ -862,9 +855,9 @@ class Store:
             elif lexical:
                 active = active_lexical
             else:
-                active = bg is not None and cos >= sp.threshold and cos - min(bg[leads.pos[a]], bg[leads.pos[b]]) \
-                    >= sp.margin
-            rows.append((a, b, rel.relation, rel.score, int(lexical), cos, int(active), _relation_json(rel)))
+                active = bg is not None and cos >= sp.threshold and \
+                    bool(stands_out(cos, bg[leads.pos[a]], bg[leads.pos[b]], sp))
+            rows.append((a, b, rel.relation, rel.score, int(lexical), cos, int(active), relation_record(rel)))
         self._db.executemany("INSERT OR REPLACE INTO pairs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
         return out
 
@@ -886,7 +879,7 @@ class Store:
         for chunk in _chunks(ids, 900):
             for row in self._db.execute(f"SELECT rowid, id, text, meta, header, body_hash, n_shingles FROM "
                                         f"documents WHERE rowid IN ({_marks(chunk)})", chunk):
-                docs[row[0]] = _doc_from_row(row[1:5])
+                docs[row[0]] = document_from_record(row[1:5])
                 body[row[0]] = (row[5], row[6])
         for r in ids:
             toks[r] = tokenize(normalize(docs[r]))
@@ -894,9 +887,9 @@ class Store:
         out: dict[tuple[int, int], Relation] = {}
         weak: list[tuple[int, int]] = []
         for a, b in pairs:
-            same = body[a][0] == body[b][0] and body[a][1] > 0
-            out[(a, b)] = _relate(docs[a], docs[b], toks[a], toks[b], same, params, differences)
-            if params.semantic and out[(a, b)].relation == "unrelated":
+            same = same_body(body[a][0], body[a][1], body[b][0])
+            out[(a, b)] = relate_words(docs[a], docs[b], toks[a], toks[b], same, params, differences)
+            if needs_meaning(out[(a, b)], params):
                 weak.append((a, b))
         if weak:
             stored = sorted({x for pair in weak for x in pair} - {-1})
@@ -905,7 +898,7 @@ class Store:
                 prepared[docs[-1].id] = prepare_many([toks[-1].norm])[0]
             for pair in weak:
                 rel = out[pair]
-                out[pair] = _semantic(rel, prepared[rel.a], prepared[rel.b], params, differences)
+                out[pair] = relate_meaning(rel, prepared[rel.a], prepared[rel.b], params, differences)
         return out
 
     def _prepared(self, rowids: list[int], docs: dict[int, Document], toks: dict[int, TokenizedText],
@@ -973,22 +966,22 @@ class Store:
         rowid = {v[0]: k for k, v in info.items()}
         meta = {v[0]: v[1] for v in info.values()}
         words = {v[0]: v[2] for v in info.values()}
-        rels = [_relation_from_json(d) for _, _, d in edges]
-        first = build_families(rels, meta, words)
-        have = {frozenset((r.a, r.b)) for r in rels}
-        fill_pairs = sorted({tuple(sorted((rowid[f.origin], rowid[m]))) for f in first for m in f.members
-                             if m != f.origin and frozenset((f.origin, m)) not in have})
+        rels = [relation_from_record(d) for _, _, d in edges]
         fills: list[Relation] = []
-        if fill_pairs:
+
+        def fill(missing: list[tuple[str, str]]) -> list[Relation]:
+            fill_pairs = sorted({tuple(sorted((rowid[o], rowid[m]))) for o, m in missing})
             stored = {}
             for a, b in fill_pairs:
                 row = db.execute("SELECT data FROM pairs WHERE a = ? AND b = ?", (a, b)).fetchone()
                 if row:
-                    stored[(a, b)] = _relation_from_json(row[0])
+                    stored[(a, b)] = relation_from_record(row[0])
             todo = {pair: False for pair in fill_pairs if pair not in stored}
             stored.update(self._align(todo, leads, True, candidate=False))
-            fills = [stored[pair] for pair in fill_pairs]
-        fams = build_families(rels + fills, meta, words) if fills else first
+            fills.extend(stored[pair] for pair in fill_pairs)
+            return fills
+
+        fams, _ = settle_families(rels, meta, words, fill)
         # keep family ids stable: each new family takes the id of the old one it shares most members with
         # (``old`` is still the families of ``docs``, read in the loop above)
         old_members = {fid: {r[0] for r in db.execute("SELECT id FROM documents WHERE family = ?", (fid,))}
@@ -1070,7 +1063,7 @@ class Store:
                     s[leads.pos[row[0]]] = -np.inf  # its own stored copy is not a neighbour
                 n_live = int(leads.live.sum()) + 1
                 own = _top_k(s[None, :], leads.k)[0]
-                bg_q = own[-1] if n_live > leads.k + 1 and np.isfinite(own[-1]) else 0.0
+                bg_q = background(own[-1:], n_live, leads.k)[0]
                 near = np.flatnonzero(s >= sp.threshold)
                 if n_live > leads.k + 1:  # each neighbour's background if the query were added, vectorised
                     top = leads.top[near]
@@ -1079,7 +1072,7 @@ class Store:
                     bg = np.where(np.isfinite(bg), bg, 0.0)
                 else:
                     bg = np.zeros(len(near), dtype=np.float32)
-                ok = s[near] - np.minimum(bg_q, bg) >= sp.margin
+                ok = stands_out(s[near], bg_q, bg, sp)
                 for j in near[ok]:
                     pairs.setdefault((qid, int(leads.rowids[j])), False)
         pairs = {(a, b): v for (a, b), v in pairs.items() if not (row and row[0] in (a, b))}
@@ -1102,7 +1095,7 @@ class Store:
         if origin_rel is None and family.origin != doc.id:
             orow = db.execute("SELECT rowid FROM documents WHERE id = ?", (family.origin,)).fetchone()
             origin_rel = self._relations([(qid, orow[0])], (doc, fresh), differences=True).get((qid, orow[0]))
-        rel_rows = [_relation_from_json(r[0]) for r in db.execute(
+        rel_rows = [relation_from_record(r[0]) for r in db.execute(
             "SELECT p.data FROM pairs p JOIN documents d ON d.rowid = p.a JOIN documents e ON e.rowid = p.b "
             "WHERE d.family = ?1 AND e.family = ?1 AND p.relation != 'unrelated'", (fid,))]
         meta = {doc.id: doc.meta}
@@ -1127,56 +1120,3 @@ def _chunks(items: Sequence[int] | Sequence[str], size: int) -> Iterator[list]:
     items = list(items)
     for k in range(0, len(items), size):
         yield items[k : k + size]
-
-
-def _doc_from_row(row: Sequence[str]) -> Document:
-    doc_id, text, meta, header = row
-    return Document(doc_id, text, orjson.loads(meta), tuple(tuple(h) for h in orjson.loads(header)))
-
-
-def _relation_json(r: Relation) -> bytes:
-    """A relation in full (unrounded, unlike ``pairs.jsonl``), to rebuild it exactly."""
-    ev = r.evidence
-    al = r.alignment
-    return orjson.dumps({
-        "a": r.a, "b": r.b, "relation": r.relation, "score": r.score,
-        "evidence": [ev.a_in_b, ev.b_in_a, ev.shared_words, ev.passages, ev.same_text, ev.same_body, ev.metadata,
-                     None if ev.semantic is None else list(_sem_fields(ev.semantic))],
-        "alignment": [[list(_passage_fields(p)) for p in al.passages], al.a_words, al.b_words, al.a_covered,
-                      al.b_covered],
-        "a_only": r.a_only, "b_only": r.b_only,
-        "quotes": [[q.a_start, q.a_end, q.b_start, q.b_end, q.a_speaker, q.b_speaker, q.similarity, q.same_wording]
-                   for q in r.quotes],
-    })
-
-
-def _sem_fields(s: SemanticEvidence) -> tuple:
-    return (s.a_cover, s.b_cover, s.passages, s.similarity, s.facts, s.lang_a, s.lang_b)
-
-
-def _passage_fields(p: Passage) -> tuple:
-    return (p.a_start, p.a_end, p.b_start, p.b_end, p.kind, p.words, p.similarity)
-
-
-def _relation_from_json(data: bytes) -> Relation:
-    d = orjson.loads(data)
-    e = d["evidence"]
-    ev = Evidence(e[0], e[1], e[2], e[3], e[4], e[5], e[6], SemanticEvidence(*e[7]) if e[7] else None)
-    a = d["alignment"]
-    al = Alignment(tuple(Passage(*p) for p in a[0]), a[1], a[2], a[3], a[4])
-    return Relation(d["a"], d["b"], d["relation"], d["score"], ev, al,
-                    tuple(tuple(x) for x in d["a_only"]), tuple(tuple(x) for x in d["b_only"]),
-                    tuple(QuoteMatch(*q) for q in d["quotes"]))
-
-
-def _family_from_json(data: bytes) -> Family:
-    d = orjson.loads(data)
-    tree = tuple(TreeEdge(
-        e["child"], e["parent"], e["relation"],
-        tuple((x["start"], x["end"]) for x in e["added"]),
-        tuple((x["start"], x["end"]) for x in e["dropped"]),
-        tuple((x["child_start"], x["child_end"], x["parent_start"], x["parent_end"], x["kind"]) for x in e["reworded"]),
-        tuple((x["child_start"], x["child_end"], x["parent_start"], x["parent_end"], x["speaker"])
-              for x in e["quote_variants"]),
-    ) for e in d["tree"])
-    return Family(d["family"], d["origin"], tuple(d["reasons"]), tuple(d["members"]), tree)

@@ -4,7 +4,7 @@ The page lists the families (searchable, sortable, paginated); opens each one
 with its origin and the reasons, the derivation tree, a timeline and what each
 version added, dropped or reworded; and shows any two versions side by side
 with their aligned passages linked. Everything it needs is inside the file:
-the CSS and JavaScript (package data in ``reprints/_report``) and the data as
+the CSS and JavaScript (package data in ``reprints/report/assets``) and the data as
 JSON blocks, one small index for the list and one block per family, parsed
 only when that family is opened, so that a report of thousands of families
 opens at once. No request leaves the page.
@@ -25,9 +25,11 @@ from typing import Callable, Iterator
 import orjson
 
 from reprints import __version__
-from reprints.pipeline import ScanParams, compare_documents
+from reprints.config import ScanParams
+from reprints.pipeline import compare_documents
+from reprints.records import document_from_row
 from reprints.relate import meta_date
-from reprints.report import document_from_row, read_jsonl
+from reprints.report.files import read_jsonl
 
 __all__ = ["ReportError", "ReportData", "HtmlReport", "read_source", "write_html_report"]
 
@@ -104,7 +106,7 @@ def _read_folder(folder: Path) -> ReportData:
 
 
 def _read_store(path: Path) -> ReportData:
-    from reprints.report import document_row
+    from reprints.records import document_row
     from reprints.store import Store, StoreError
 
     try:
@@ -126,9 +128,14 @@ def read_source(source: str | Path) -> ReportData:
     them); a file is opened as a store, read-only. Raises :class:`ReportError`
     with a one-line message otherwise.
 
-    >>> data = read_source("out")                      # doctest: +SKIP
-    >>> len(data.families), len(data.documents)        # doctest: +SKIP
-    (8, 29)
+    >>> import tempfile
+    >>> from reprints import ScanParams, load_corpus, scan
+    >>> from reprints.report.files import write_outputs
+    >>> out = tempfile.mkdtemp()
+    >>> _ = write_outputs(scan(load_corpus("examples/corpus").documents, ScanParams(semantic=False)), Path(out))
+    >>> data = read_source(out)
+    >>> len(data.families), len(data.documents)
+    (7, 27)
     """
     path = Path(source)
     if path.is_dir():
@@ -170,7 +177,7 @@ def _script(block_id: str, data: object) -> bytes:
 
 
 def _asset(name: str) -> str:
-    return resources.files("reprints").joinpath("_report", name).read_text(encoding="utf-8")
+    return resources.files("reprints.report").joinpath("assets", name).read_text(encoding="utf-8")
 
 
 def _family_blocks(data: ReportData, all_pairs_up_to: int, params: ScanParams,
@@ -239,10 +246,14 @@ def write_html_report(
     created without it) only word-for-word matches are looked for.
     ``progress(done, total)`` is called as families are prepared.
 
-    >>> from reprints.report_html import write_html_report
-    >>> info = write_html_report("out", "report.html")   # doctest: +SKIP
-    >>> info.families, info.bytes                        # doctest: +SKIP
-    (8, 181234)
+    >>> import os, tempfile
+    >>> from reprints import ScanParams, load_corpus, scan
+    >>> from reprints.report.files import write_outputs
+    >>> out = tempfile.mkdtemp()
+    >>> _ = write_outputs(scan(load_corpus("examples/corpus").documents, ScanParams(semantic=False)), Path(out))
+    >>> info = write_html_report(out, os.path.join(out, "report.html"), semantic=False)
+    >>> info.families, info.bytes > 10_000
+    (7, True)
     """
     t0 = time.perf_counter()
     data = source if isinstance(source, ReportData) else read_source(source)

@@ -1,141 +1,30 @@
-"""Report: write scan results for machines (JSON Lines, Parquet) and show them to people (rich).
-
-The only stage that writes files or prints; everything it shows comes from
-:class:`~reprints.pipeline.ScanResult` and :class:`~reprints.relate.Relation`.
-"""
+"""The terminal view: scan summaries, two versions side by side, query answers and
+family lists, drawn with rich (colours on a terminal, plain text when piped)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Sequence
 
-import orjson
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
-from rich.tree import Tree
 from rich.text import Text
+from rich.tree import Tree
 
+from reprints.document import Document
 from reprints.families import Family
-from reprints.load import Document
 from reprints.pipeline import ScanResult
 from reprints.relate import Relation
 
 if TYPE_CHECKING:
     from reprints.store import QueryResult
 
-__all__ = ["write_jsonl", "read_jsonl", "write_parquet", "write_outputs", "document_row", "document_from_row", "print_summary", "print_comparison",
-           "print_query", "print_families"]
+__all__ = ["print_summary", "print_comparison", "print_query", "print_families"]
 
 _STYLES = {"verbatim": "on dark_green", "near-verbatim": "on dark_olive_green3", "reworded": "on dark_blue",
            "translated": "on dark_magenta", "text": "bold red"}
 _REMOVED_STYLE = "dim italic"
-
-
-def write_jsonl(path: Path, rows: Iterable[dict]) -> int:
-    """Write one JSON object per line; returns the number of lines."""
-    n = 0
-    with open(path, "wb") as fh:
-        for row in rows:
-            fh.write(orjson.dumps(row))
-            fh.write(b"\n")
-            n += 1
-    return n
-
-
-def read_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
-    """The objects of a JSON Lines file with their line numbers, blank lines skipped;
-    a broken line is a ``ValueError`` naming the file and the line."""
-    with open(path, "rb") as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{number}: invalid JSON: {exc.msg}") from None
-            if not isinstance(row, dict):
-                raise ValueError(f"{path}:{number}: expected a JSON object")
-            yield number, row
-
-
-def write_parquet(path: Path, rows: list[dict], json_columns: Sequence[str] = ("evidence",)) -> None:
-    """Write rows to Parquet; free-form nested columns (evidence, metadata) are
-    kept as JSON strings."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    flat = [{k: (orjson.dumps(v).decode() if k in json_columns else v) for k, v in r.items()} for r in rows]
-    pq.write_table(pa.Table.from_pylist(flat), path)
-
-
-def document_row(doc: Document, languages: bool = False) -> dict[str, object]:
-    """The JSON shape of one ``documents.jsonl`` line: the text exactly as loaded
-    (every offset in pairs and families indexes it), its metadata and the spans
-    of its parsed header lines; with ``languages``, also its body paragraphs,
-    each with its own language (about 50 µs a paragraph, so the CLI asks for
-    them with semantic matching only, where languages matter)."""
-    row: dict[str, object] = {"id": doc.id, "text": doc.text, "meta": doc.meta,
-                              "header": [{"start": s, "end": e, "field": f} for s, e, f in doc.header]}
-    if languages:
-        from reprints.language import paragraph_languages
-        from reprints.normalize import normalize
-
-        row["paragraphs"] = [{"start": s, "end": e, "lang": lang} for s, e, lang in paragraph_languages(normalize(doc))]
-    return row
-
-
-def document_from_row(row: dict) -> Document:
-    """A :class:`~reprints.load.Document` back from a ``documents.jsonl`` line.
-
-    >>> from reprints.load import document_from_text
-    >>> doc = document_from_text("a", "Talks in January\\n\\nBy AFP\\n\\nThe talks begin.")
-    >>> document_from_row(document_row(doc)) == doc
-    True
-    """
-    header = tuple((int(h["start"]), int(h["end"]), str(h["field"])) for h in row.get("header") or ())
-    return Document(row["id"], row["text"], dict(row.get("meta") or {}), header)
-
-
-def _member_documents(result: ScanResult) -> Iterator[Document]:
-    """The documents of every family member, family by family, each once."""
-    by_id = {d.id: d for d in result.documents}
-    seen: set[str] = set()
-    for fam in result.families:
-        for m in fam.members:
-            if m not in seen and m in by_id:
-                seen.add(m)
-                yield by_id[m]
-
-
-def write_outputs(result: ScanResult, outdir: Path, parquet: bool = False,
-                  languages: bool = False) -> dict[str, Path]:
-    """Write ``pairs.jsonl``, ``families.jsonl`` and ``documents.jsonl`` (and
-    Parquet twins) into ``outdir``.
-
-    ``documents.jsonl`` holds the family members' texts (from ``result.documents``;
-    :meth:`reprints.Store.result` includes them), so that the offsets in the
-    other two files can be read (``reprints report`` needs them). ``languages``:
-    detect each member paragraph's language (the CLI does with semantic matching).
-    """
-    outdir.mkdir(parents=True, exist_ok=True)
-    pairs = [r.as_dict() for r in result.related]
-    families = [f.as_dict() for f in result.families]
-    written = {"pairs": outdir / "pairs.jsonl", "families": outdir / "families.jsonl",
-               "documents": outdir / "documents.jsonl"}
-    write_jsonl(written["pairs"], pairs)
-    write_jsonl(written["families"], families)
-    docs = [document_row(d, languages) for d in _member_documents(result)]
-    write_jsonl(written["documents"], docs)
-    if parquet:
-        written["pairs_parquet"] = outdir / "pairs.parquet"
-        written["families_parquet"] = outdir / "families.parquet"
-        written["documents_parquet"] = outdir / "documents.parquet"
-        write_parquet(written["pairs_parquet"], pairs)
-        write_parquet(written["families_parquet"], families)
-        write_parquet(written["documents_parquet"], docs, json_columns=("meta",))
-    return written
 
 
 def print_summary(result: ScanResult, console: Console, max_families: int = 20, max_problems: int = 10) -> None:

@@ -1,0 +1,113 @@
+"""Files: walking a folder (recursively, once per real folder) and handing each file to its format's reader."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from reprints.document import Document, LoadProblem
+from reprints.load.decode import os_message
+from reprints.load.formats import (
+    FORMATS,
+    Read,
+    SourceFile,
+    read_csv,
+    read_html,
+    read_jsonl,
+    read_parquet,
+    read_plain,
+)
+from reprints.load.header import parsed
+
+
+def iter_corpus(root: Path, shown: str, parse_headers: bool) -> Iterator[Document | LoadProblem]:
+    """Walk `root`, read every file, and drop duplicate ids (first one wins)."""
+    is_folder = root.is_dir()
+    if is_folder:
+        sources: Iterable[SourceFile | LoadProblem] = _walk(root, "", set())
+    elif root.is_file():
+        sources = [SourceFile(root, shown, root.suffix.lower())]
+    else:
+        sources = [LoadProblem(shown, None, "not a regular file")]
+    seen: dict[str, str] = {}
+    for source in sources:
+        if isinstance(source, LoadProblem):
+            yield source
+            continue
+        file_id = source.name if is_folder else root.name
+        for item in _read_source(source, file_id):
+            if isinstance(item, LoadProblem):
+                yield item
+                continue
+            doc, line = item
+            where = source.name if line is None else f"{source.name}:{line}"
+            first = seen.get(doc.id)
+            if first is not None:
+                yield LoadProblem(source.name, line, f"duplicate id {doc.id!r} (first seen in {first})")
+                continue
+            seen[doc.id] = where
+            yield parsed(doc) if parse_headers else doc
+
+
+def _walk(folder: Path, rel: str, visited: set[tuple[int, int]]) -> Iterator[SourceFile | LoadProblem]:
+    """Yield the files under `folder` depth-first in name order; hidden entries become problems."""
+    try:
+        st = folder.stat()
+        key = (st.st_dev, st.st_ino)
+        if key in visited:
+            yield LoadProblem(rel or ".", None, "folder already visited (symlink loop) skipped")
+            return
+        visited.add(key)
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=lambda e: e.name)
+    except OSError as exc:
+        yield LoadProblem(rel or ".", None, f"cannot read folder: {os_message(exc)}")
+        return
+    for entry in entries:
+        name = f"{rel}/{entry.name}" if rel else entry.name
+        try:
+            is_dir = entry.is_dir()
+            is_file = not is_dir and entry.is_file()
+        except OSError as exc:
+            yield LoadProblem(name, None, f"cannot read: {os_message(exc)}")
+            continue
+        if entry.name.startswith("."):
+            if is_dir:
+                count = _count_files(Path(entry.path))
+                yield LoadProblem(name, None, f"hidden folder skipped ({count} files)")
+            else:
+                yield LoadProblem(name, None, "hidden file skipped")
+        elif is_dir:
+            yield from _walk(Path(entry.path), name, visited)
+        elif is_file:
+            yield SourceFile(Path(entry.path), name, os.path.splitext(entry.name)[1].lower())
+        else:
+            yield LoadProblem(name, None, "not a regular file")
+
+
+def _count_files(folder: Path) -> int:
+    """Count the files under a skipped folder, so the problem says what was left out."""
+    return sum(len(files) for _, _, files in os.walk(folder))
+
+
+def _read_source(source: SourceFile, file_id: str) -> Iterator[Read | LoadProblem]:
+    """Dispatch one file to its reader by extension."""
+    fmt = FORMATS.get(source.ext)
+    if fmt is None:
+        what = f"'{source.ext}'" if source.ext else "(no extension)"
+        yield LoadProblem(source.name, None, f"unsupported file type {what}")
+        return
+    try:
+        if fmt in ("txt", "md"):
+            yield from read_plain(source, file_id, fmt)
+        elif fmt == "html":
+            yield from read_html(source, file_id)
+        elif fmt == "jsonl":
+            yield from read_jsonl(source)
+        elif fmt in ("csv", "tsv"):
+            yield from read_csv(source, fmt)
+        else:
+            yield from read_parquet(source)
+    except OSError as exc:
+        yield LoadProblem(source.name, None, f"cannot read file: {os_message(exc)}")
