@@ -53,7 +53,7 @@ def run_store(docs: list[Document], queries: list[Document], params: ScanParams,
                          on_commit=lambda r: print(f"  {r.added} added, {time.perf_counter() - t0:.0f} s",
                                                    file=sys.stderr, flush=True))
         add_s = time.perf_counter() - t0
-        store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    with Store(path, params) as store:  # closing folded the write-ahead log into the file: its size is the store's
         stats = store.stats()
         store.query(queries[0])  # warm: lead matrix loaded, model loaded
         times, found = [], 0

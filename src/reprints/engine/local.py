@@ -1,9 +1,10 @@
 """The local engine: stage functions in this process and a pool of forked workers.
 
-Workers start only once a stage that may start them (``start=True``, the
-scan's sketching) hands over its second piece of work, so an input of one
-batch never starts any, and forking happens before this process holds much.
-The last piece of a stage runs here rather than waiting in the pool's queue.
+Workers start only in a stage that may start them (``start=True``, the
+scan's sketching), once it has a third piece of work in view: the first piece
+runs here while the input is still being read, and the last piece of every
+stage runs here rather than waiting in the pool's queue, so an input of one or
+two batches never forks, and forking happens before this process holds much.
 At most two pieces per worker are in flight (back-pressure: the input is not
 read faster than it is sketched), and results come back in input order, so
 answers never depend on the number of workers.

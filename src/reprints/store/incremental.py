@@ -1,0 +1,109 @@
+"""What one batch changes in a store, decided without SQL.
+
+The store reads what these functions need (band buckets, first copies of a
+body, the families a batch touches) and writes what they decide; the rules
+themselves (which stored documents are candidates of a new one, which family
+keeps which id) live here, where they can be read and tested apart from the
+file.
+"""
+
+from __future__ import annotations
+
+import bisect
+from typing import Mapping, Sequence
+
+import numpy as np
+import orjson
+import xxhash
+
+from reprints.candidates import LSHParams, lexical_match
+from reprints.document import Document
+from reprints.families import Family
+
+__all__ = ["content_hash", "bucket_pairs", "verified_pairs", "stable_ids"]
+
+Pair = tuple[int, int]
+
+
+def content_hash(doc: Document) -> bytes:
+    """What decides whether a document with a known id changed: its text and metadata.
+
+    >>> content_hash(Document("a", "x", {"t": "1"})) == content_hash(Document("b", "x", {"t": "1"}))
+    True
+    """
+    return xxhash.xxh3_128_digest(doc.text.encode("utf-8", "surrogatepass") + b"\x00" + orjson.dumps(
+        doc.meta, option=orjson.OPT_SORT_KEYS))
+
+
+def bucket_pairs(rowids: Sequence[int], keys: np.ndarray, n_shingles: np.ndarray, body_hash: np.ndarray,
+                 bucket: Mapping[int, list[int]], first: Mapping[int, int], params: LSHParams,
+                 query: bool = False) -> tuple[set[Pair], set[Pair]]:
+    """LSH and same-body candidates of new documents, as ``scan`` would find them.
+
+    ``bucket`` maps each band key of the new documents to the stored documents
+    holding it (sorted rowids, the new ones included), ``first`` each body hash
+    to the first stored copy. A new document meets the last ``max_bucket``
+    documents before it in each bucket (all of them for a query, which comes
+    last), and the first copy of its body. Returns ``(found, star)``: band
+    pairs still to verify, and same-body pairs.
+
+    >>> keys = np.array([[7, 8]], dtype=np.int64)
+    >>> bucket_pairs([5], keys, np.array([10]), np.array([99]), {7: [2, 5], 8: [5]}, {99: 3}, LSHParams())
+    ({(2, 5)}, {(3, 5)})
+    """
+    found: set[Pair] = set()
+    star: set[Pair] = set()
+    for i, r in enumerate(rowids):
+        if n_shingles[i] == 0:
+            continue
+        for key in keys[i]:
+            docs = bucket.get(int(key), [])
+            below = docs[: bisect.bisect_left(docs, r)] if not query else docs
+            for other in below[-params.max_bucket:]:
+                if other != r:
+                    found.add((other, r))
+        head = first.get(int(body_hash[i]))
+        if head is not None and head != r:
+            star.add((head, r))
+    return found, star
+
+
+def verified_pairs(found: set[Pair], star: set[Pair], sketches: Mapping[int, tuple[np.ndarray, int, int]],
+                   params: LSHParams) -> list[Pair]:
+    """Same-body pairs, and band pairs that pass :func:`~reprints.candidates.lexical_match`
+    on their full signatures (``sketches``: rowid to signature, shingle count and
+    body hash); a band pair of one body is left to the same-body star. Sorted,
+    each as ``(lower, higher)`` rowid."""
+    out = set(star)
+    for a, b in found:
+        sa, na, ha = sketches[a]
+        sb, nb, hb = sketches[b]
+        if ha == hb:
+            continue  # same body: covered by the star to the first copy
+        if lexical_match(sa, sb, na, nb, params)[0]:
+            out.add((a, b))
+    return sorted((min(a, b), max(a, b)) for a, b in out)
+
+
+def stable_ids(families: Sequence[Family], old_members: Mapping[str, set[str]], next_number: int) -> tuple[list[str], int]:
+    """Ids for rebuilt families that stay put as a family grows: each new family
+    takes the id of the old one it shares most members with, the others new ids
+    from ``next_number`` on. Returns the ids, in order, and the next free number.
+
+    >>> fams = [Family("", "a", (), ("a", "b", "c"), ()), Family("", "x", (), ("x", "y"), ())]
+    >>> stable_ids(fams, {"F0003": {"a", "b"}}, 7)
+    (['F0003', 'F0007'], 8)
+    """
+    overlap = sorted(((len(set(f.members) & m), fid, k) for k, f in enumerate(families)
+                      for fid, m in old_members.items() if set(f.members) & m), reverse=True)
+    ids: dict[int, str] = {}
+    used: set[str] = set()
+    for _, fid, k in overlap:
+        if k not in ids and fid not in used:
+            ids[k] = fid
+            used.add(fid)
+    for k in range(len(families)):
+        if k not in ids:
+            ids[k] = f"F{next_number:04d}"
+            next_number += 1
+    return [ids[k] for k in range(len(families))], next_number

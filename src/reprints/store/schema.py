@@ -1,0 +1,126 @@
+"""The store's file: what marks it as ours, its tables, and how an older one is brought up to date.
+
+A store is an SQLite file in WAL mode with ``application_id`` "RPRT" and its
+table layout's version in ``user_version``. Opening checks both before
+anything is written: a file that is not a reprints store is refused untouched,
+one made by a newer reprints is refused, and an older one is migrated in one
+transaction by the statements in :data:`MIGRATIONS`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+import orjson
+
+from reprints.config import ScanParams, params_from_dict, params_to_dict
+
+__all__ = ["SCHEMA_VERSION", "MIGRATIONS", "StoreError", "connect"]
+
+#: Version of the table layout; a store made by an older reprints is migrated on open.
+SCHEMA_VERSION = 1
+_APP_ID = 0x52505254  # "RPRT" in SQLite's application_id: marks the file as ours
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+_SCHEMA = (
+    "CREATE TABLE info(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE documents(
+        rowid INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, hash BLOB NOT NULL, text TEXT NOT NULL,
+        meta TEXT NOT NULL, header TEXT NOT NULL, words INTEGER NOT NULL, body_hash INTEGER NOT NULL,
+        n_shingles INTEGER NOT NULL, signature BLOB NOT NULL, lead BLOB, top BLOB, family TEXT,
+        added REAL NOT NULL)""",
+    "CREATE INDEX documents_body ON documents(body_hash)",
+    "CREATE INDEX documents_family ON documents(family)",
+    "CREATE TABLE bands(key INTEGER NOT NULL, doc INTEGER NOT NULL)",
+    "CREATE INDEX bands_key ON bands(key)",
+    "CREATE INDEX bands_doc ON bands(doc)",
+    """CREATE TABLE pairs(
+        a INTEGER NOT NULL, b INTEGER NOT NULL, relation TEXT NOT NULL, score REAL NOT NULL,
+        lexical INTEGER NOT NULL, cos REAL NOT NULL, active INTEGER NOT NULL, data BLOB NOT NULL,
+        PRIMARY KEY(a, b)) WITHOUT ROWID""",
+    "CREATE INDEX pairs_b ON pairs(b)",
+    "CREATE TABLE prepared(doc INTEGER PRIMARY KEY, vectors BLOB NOT NULL, quotes BLOB NOT NULL, langs TEXT NOT NULL)",
+    "CREATE TABLE families(id TEXT PRIMARY KEY, origin TEXT NOT NULL, size INTEGER NOT NULL, data BLOB NOT NULL)",
+)
+
+#: ``{from_version: statements}`` bringing a store up to the next version.
+MIGRATIONS: dict[int, tuple[str, ...]] = {}
+
+
+class StoreError(Exception):
+    """A store that cannot be opened or used; the message is one line naming the file."""
+
+
+def connect(path: Path, params: ScanParams | None, readonly: bool) -> tuple[sqlite3.Connection, ScanParams]:
+    """Open (or, unless ``readonly``, create with ``params``) the store at ``path``;
+    returns the connection and the settings the store was created with."""
+    p = path
+    exists = p.exists() and p.stat().st_size > 0
+    if p.is_dir():
+        raise StoreError(f"{p}: is a folder, not a store file")
+    if exists:
+        try:
+            with open(p, "rb") as fh:
+                head = fh.read(16)
+        except OSError as exc:
+            raise StoreError(f"{p}: cannot read: {exc.strerror or exc}") from None
+        if head != _SQLITE_MAGIC:
+            raise StoreError(f"{p}: not a reprints store (not an SQLite database); refusing to touch it")
+    elif readonly:
+        raise StoreError(f"{p}: no such store")
+    try:
+        if readonly:
+            db = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                                 check_same_thread=False)
+        else:
+            db = sqlite3.connect(p, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA busy_timeout = 60000")
+        if exists:
+            _check(db, p, readonly)
+        if not readonly:
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = FULL")
+        if not exists:
+            _create(db, params or ScanParams())
+        row = db.execute("SELECT value FROM info WHERE key = 'params'").fetchone()
+        if row is None:
+            raise sqlite3.DatabaseError("store is missing its 'params' entry")
+        return db, params_from_dict(orjson.loads(row[0]))
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{p}: cannot open store: {exc}") from None
+
+
+def _check(db: sqlite3.Connection, path: Path, readonly: bool) -> None:
+    """Refuse foreign or newer files; migrate older ones."""
+    app = db.execute("PRAGMA application_id").fetchone()[0]
+    if app != _APP_ID:
+        raise StoreError(f"{path}: an SQLite database, but not a reprints store; refusing to touch it")
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{path}: made by a newer reprints (schema {version}, this one reads "
+                         f"up to {SCHEMA_VERSION}); upgrade reprints")
+    if version < SCHEMA_VERSION:
+        if readonly:
+            raise StoreError(f"{path}: schema {version} needs migrating; open it once for writing")
+        db.execute("BEGIN IMMEDIATE")
+        for v in range(version, SCHEMA_VERSION):
+            for stmt in MIGRATIONS[v]:
+                db.execute(stmt)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        db.execute("COMMIT")
+
+
+def _create(db: sqlite3.Connection, params: ScanParams) -> None:
+    """The tables of a new store, its settings and its marks, in one transaction."""
+    db.execute("BEGIN IMMEDIATE")
+    for stmt in _SCHEMA:
+        db.execute(stmt)
+    db.executemany("INSERT INTO info VALUES (?, ?)", [
+        ("params", orjson.dumps(params_to_dict(params)).decode()),
+        ("generation", "0"), ("next_family", "1"), ("created", str(time.time())),
+    ])
+    db.execute(f"PRAGMA application_id = {_APP_ID}")
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    db.execute("COMMIT")

@@ -1,0 +1,55 @@
+"""Stores written by an earlier reprints open, read the same families and keep growing.
+
+The stores under tests/stores were written by reprints 0.1.0 (commit bfcf5e6,
+schema 1) with tests/stores/make_store.py, from examples/corpus.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import orjson
+import pytest
+
+from reprints import Document, ScanParams, Store, load_corpus, scan
+
+STORES = Path(__file__).resolve().parent / "stores"
+CORPUS = Path(__file__).resolve().parent.parent / "examples" / "corpus"
+
+
+def _old(kind: str, tmp_path: Path) -> tuple[Path, list[dict]]:
+    db = tmp_path / f"{kind}.db"
+    shutil.copy(STORES / f"0.1.0-{kind}.db", db)  # opening for writing may migrate it: never the fixture
+    want = [orjson.loads(line) for line in (STORES / f"0.1.0-{kind}.families.jsonl").read_bytes().splitlines()]
+    return db, want
+
+
+@pytest.mark.parametrize("kind", ["lexical", "semantic"])
+def test_a_0_1_0_store_reads_the_same_families(kind: str, tmp_path: Path):
+    db, want = _old(kind, tmp_path)
+    assert len(want) == 7
+    with Store(db, readonly=True) as store:
+        assert [f.as_dict() for f in store.families()] == want
+        assert store.params.semantic == (kind == "semantic")
+        assert len(store) == 38
+    with Store(db) as store:
+        assert store.check() == []
+        assert [f.as_dict() for f in store.families()] == want
+    # the same families a scan of the same corpus finds with today's code
+    fresh = scan(load_corpus(CORPUS).documents, ScanParams(semantic=kind == "semantic"))
+    assert [(f.origin, list(f.members)) for f in fresh.families] == [(f["origin"], f["members"]) for f in want]
+
+
+def test_a_0_1_0_store_keeps_growing(tmp_path: Path):
+    db, want = _old("lexical", tmp_path)
+    family = want[0]
+    with Store(db) as store:
+        origin = store.document(family["origin"])
+        copy = Document("new/copy.txt", "Wire copy\n\n" + origin.text, {"byline": "Local Herald"})
+        result = store.add([copy])
+        assert result.added == 1 and store.check() == []
+        grown = store.family(family["family"])
+        assert grown is not None and "new/copy.txt" in grown.members
+        assert set(grown.members) == set(family["members"]) | {"new/copy.txt"}
+        assert grown.origin == family["origin"]
