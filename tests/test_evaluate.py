@@ -88,8 +88,10 @@ def test_evaluate_command(scanned: Path, tmp_path: Path):
     assert "ARI" in res.stdout and "missed: feed-0001 ~ wire/dam-breach-origin.txt" in res.stdout
     assert "false merge: clippings/wildfire-report.txt ~ wire/wildfire-origin.txt: reformatted" in res.stdout
     # each error says what caused it: the passage that merged, or how the pair aligns when compared
-    merge = next(x for x in res.stdout.splitlines() if x.startswith("false merge: clippings/wildfire-report.txt"))
-    assert 'longest, verbatim: "In forty years of fighting fires' in merge
+    merge = next(x for x in res.stdout.splitlines()
+                 if x.startswith("false merge: clippings/wildfire-report.txt ~ wire/wildfire-origin.txt"))
+    # the copied block is one passage, from the report's first sentence on
+    assert 'longest, verbatim: "More than 1,200 firefighters backed by 14 water-bombing aircraft' in merge, merge
     missed = next(x for x in res.stdout.splitlines() if x.startswith("missed: feed-0001 ~ wire/dam-breach-origin"))
     assert "compared directly: unrelated (feed-0001 in wire/dam-breach-origin.txt 0.00" in missed
     bad = tmp_path / "bad.jsonl"

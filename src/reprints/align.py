@@ -4,8 +4,11 @@ Seed and extend on word n-grams: every n-gram the two texts share is a seed;
 seeds on the same diagonal form exact runs; runs close to each other in both
 texts, in the same order, are merged into one passage (tolerating a changed,
 added or dropped word or a few). Passages may come in any order, so a moved
-paragraph is still found. Finally each passage is cut at paragraph breaks of
-either text, so the result reads paragraph by paragraph.
+paragraph is still found. Each passage is cut at paragraph breaks of either
+text; then neighbouring pieces, in the same order in both texts and apart by
+no more than a few words in either (a line break, a changed word, a short
+insertion), are joined again, so a copied block comes back as one passage
+however the copy was wrapped.
 
 All of that runs in one C call (``reprints._align``) where it was compiled at
 install, else in NumPy and Python below, with the same results.
@@ -36,12 +39,15 @@ class AlignParams:
 
     ``seed``: words per seed n-gram. ``max_gap``: most words skipped on either
     side inside one passage. ``min_words``: shortest passage kept (shorter
-    shared bits are stock phrases, not reuse).
+    shared bits are stock phrases, not reuse). ``join_gap``: most words
+    between two neighbouring passages, in either text, for them to be one
+    passage (-1: never join; 0: only across line and paragraph breaks).
     """
 
     seed: int = 5
     max_gap: int = 6
     min_words: int = 8
+    join_gap: int = 6
 
 
 @by_fields
@@ -253,13 +259,52 @@ def _split_by_paragraph(ch: list[list[int]], ta: TokenizedText, tb: TokenizedTex
     return groups
 
 
-def _to_passage(group: list[list[int]], ta: TokenizedText, tb: TokenizedText) -> Passage:
+def _to_row(group: list[list[int]], ta: TokenizedText, tb: TokenizedText) -> tuple[int, int, int, int, int, bool]:
+    """A passage as the C core gives it: normalized character spans, aligned words, exact or not."""
     a0, a1, b0, b1 = group[0][0], group[-1][1], group[0][2], group[-1][3]
     exact = (a1 - a0) == (b1 - b0) and bool((ta.ids[a0:a1] == tb.ids[b0:b1]).all())
-    sa = ta.norm.span_to_original(int(ta.starts[a0]), int(ta.ends[a1 - 1]))
-    sb = tb.norm.span_to_original(int(tb.starts[b0]), int(tb.ends[b1 - 1]))
     words = sum(r[1] - r[0] for r in group)
-    return Passage(sa[0], sa[1], sb[0], sb[1], "verbatim" if exact else "near-verbatim", words)
+    return int(ta.starts[a0]), int(ta.ends[a1 - 1]), int(tb.starts[b0]), int(tb.ends[b1 - 1]), words, exact
+
+
+def _joined(rows: list, spans_a: list, spans_b: list, ta: TokenizedText, tb: TokenizedText,
+            gap: int) -> list[tuple[tuple, tuple[int, int], tuple[int, int]]]:
+    """Join passages that follow each other in both texts with at most ``gap``
+    words between them in either: one copied block, cut only by a line break,
+    a paragraph break or a small edit, is one passage. The words between them
+    do not count as aligned; a join across words is no longer verbatim, and
+    nothing is joined across a line left out of either body (a URL, a credit),
+    so both sides of a passage still read as the same text.
+
+    ``rows`` are the core's (normalized spans, words, exact); ``spans_a`` and
+    ``spans_b`` their spans in the original texts. Returns ``(row, span_a, span_b)``."""
+    items = sorted(zip(rows, spans_a, spans_b), key=lambda x: (x[0][0], x[0][2]))
+    if gap < 0 or len(items) < 2:
+        return items
+    by_b = sorted(range(len(items)), key=lambda k: (items[k][0][2], items[k][0][0]))
+    next_in_b = {by_b[k]: by_b[k + 1] for k in range(len(by_b) - 1)}
+    removed_a = [(s, e) for s, e, _ in ta.norm.removed]
+    removed_b = [(s, e) for s, e, _ in tb.norm.removed]
+
+    def clear(removed: list[tuple[int, int]], lo: int, hi: int) -> bool:
+        return not any(s < hi and e > lo for s, e in removed)
+
+    out = [items[0]]
+    last = 0
+    for k in range(1, len(items)):
+        (p, pa, pb), (q, qa, qb) = out[-1], items[k]
+        if next_in_b.get(last) == k and q[0] >= p[1] and q[2] >= p[3] and clear(removed_a, pa[1], qa[0]) \
+                and clear(removed_b, pb[1], qb[0]):
+            wa = int(np.searchsorted(ta.starts, q[0]) - np.searchsorted(ta.starts, p[1]))
+            wb = int(np.searchsorted(tb.starts, q[2]) - np.searchsorted(tb.starts, p[3]))
+            if wa <= gap and wb <= gap:
+                row = (p[0], q[1], p[2], q[3], p[4] + q[4], bool(p[5] and q[5] and wa == wb == 0))
+                out[-1] = (row, (pa[0], qa[1]), (pb[0], qb[1]))
+                last = k
+                continue
+        out.append(items[k])
+        last = k
+    return out
 
 
 def align(ta: TokenizedText, tb: TokenizedText, params: AlignParams = AlignParams()) -> Alignment:
@@ -280,22 +325,22 @@ def _align(ta: TokenizedText, tb: TokenizedText, params: AlignParams, core: Call
     if core is not None and params.seed >= 1 and max(len(ta.ids), len(tb.ids)) < 2**31:  # what the C handles
         rows, a_cov, b_cov = core((ta.ids, ta.para, ta.starts, ta.ends), (tb.ids, tb.para, tb.starts, tb.ends),
                                   params.seed, params.max_gap, params.min_words)
-        sa = ta.norm.spans_to_original([(r[0], r[1]) for r in rows])
-        sb = tb.norm.spans_to_original([(r[2], r[3]) for r in rows])
-        passages = [Passage(x[0], x[1], y[0], y[1], "verbatim" if r[5] else "near-verbatim", r[4])
-                    for r, x, y in zip(rows, sa, sb)]
     else:
         if len(ta) == len(tb) and len(ta) and bool((ta.ids == tb.ids).all()):
             chains = [[[0, len(ta), 0, len(tb)]]]  # same words: one run, no search needed
         else:
             ii, jj = _seeds(ta.ids, tb.ids, params.seed)
             chains = _select(_chain(_runs(ii, jj, params.seed), params.max_gap), len(ta), len(tb), params.min_words)
-        passages = []
+        rows = []
         a_cov = b_cov = 0
         for ch in chains:
             a_cov += sum(r[1] - r[0] for r in ch)
             b_cov += sum(r[3] - r[2] for r in ch)
-            passages.extend(_to_passage(g, ta, tb) for g in _split_by_paragraph(ch, ta, tb))
+            rows.extend(_to_row(g, ta, tb) for g in _split_by_paragraph(ch, ta, tb))
+    sa = ta.norm.spans_to_original([(r[0], r[1]) for r in rows])
+    sb = tb.norm.spans_to_original([(r[2], r[3]) for r in rows])
+    passages = [Passage(x[0], x[1], y[0], y[1], "verbatim" if r[5] else "near-verbatim", r[4])
+                for r, x, y in _joined(rows, sa, sb, ta, tb, params.join_gap)]
     passages.sort(key=lambda p: (p.a_start, p.b_start))
     return Alignment(tuple(passages), len(ta), len(tb), a_cov, b_cov)
 

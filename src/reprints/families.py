@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import networkx as nx
 
-from reprints.relate import Relation, meta_date
+from reprints.relate import Relation, directed, meta_date
 
 __all__ = ["TreeEdge", "Family", "build_families", "rebuild_families", "settle_families", "missing_origin_pairs",
            "choose_origin", "AGENCIES"]
@@ -125,8 +125,8 @@ def choose_origin(
     """Pick the likely original among ``members`` and say why.
 
     Points for the earliest date, an agency credit, a source URL, a complete
-    header, containing other versions (excerpts are cut from fuller texts, not
-    the other way), and adding least text of its own (fewest edits); ties go to
+    header, containing other versions (excerpts are cut from fuller texts and
+    partial reuses built on them, not the other way), and adding least text of its own (fewest edits); ties go to
     the longer text, then the smaller id.
     """
     dates = {m: meta_date(meta.get(m, {})) for m in members}
@@ -137,7 +137,7 @@ def choose_origin(
     held = {m: 0 for m in members}
     own_share: dict[str, list[float]] = {m: [] for m in members}
     for r in relations:
-        if r.relation == "excerpt":
+        if directed(r.relation):
             holds[r.a] += 1
             held[r.b] += 1
         own_share[r.a].append(r.evidence.a_in_b)
@@ -179,8 +179,9 @@ def _tree(origin: str, members: Sequence[str], rels: Sequence[Relation],
           meta: Mapping[str, Mapping[str, str]]) -> tuple[TreeEdge, ...]:
     """Maximum spanning tree grown from the origin (Prim), parents before children.
 
-    An edge is weighed by its relation score; taking a fuller text as the child
-    of its own excerpt is penalised, since excerpts are cut from fuller texts.
+    An edge is weighed by its relation score; taking a source as the child of
+    its own excerpt or partial reuse is penalised: those are cut from, or built
+    on, their source.
     Among equally good parents the one not dated after the child wins, then the
     one nearest the origin (copies of copies need evidence), then the smaller id.
     """
@@ -197,7 +198,7 @@ def _tree(origin: str, members: Sequence[str], rels: Sequence[Relation],
         for u, r in adjacent[p]:
             k = id_of[id(r)]
             if u not in depth:
-                w = r.score - (0.5 if r.relation == "excerpt" and r.a == u else 0.0)
+                w = r.score - (0.5 if directed(r.relation) and r.a == u else 0.0)
                 later = int(bool(dates[p] and dates[u] and dates[p] > dates[u]))
                 heapq.heappush(heap, (-round(w, 6), later, depth[p], u, p, k))
 

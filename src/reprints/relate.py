@@ -3,9 +3,11 @@
 The classifier is a short ordered list of rules over :class:`Evidence`; each rule
 either names the relation or passes. Lexical rules come first (``identical``,
 ``reformatted``, ``excerpt``); semantic ones (``rewrite``, ``translation``) only
-see pairs the lexical rules let pass. Sharing a quoted sentence or a
-boilerplate paragraph covers only a small share of either text, so it never
-reaches ``excerpt``; and similar vectors alone never make a ``rewrite``: the
+see pairs the lexical rules let pass. ``partial`` is the commonest reuse in a
+newsroom: a version built on part of another (the article written from wire
+copy) with material of its own. Sharing a quoted sentence or a boilerplate
+paragraph covers only a small share of either text in few words, so it never
+reaches ``excerpt`` or ``partial``; and similar vectors alone never make a ``rewrite``: the
 matched passages must cover much of both texts and agree on names and numbers.
 """
 
@@ -24,7 +26,8 @@ from reprints.normalize import NormText, fold, normalize
 if TYPE_CHECKING:
     from reprints.config import ScanParams
 
-__all__ = ["RelateParams", "Evidence", "SemanticEvidence", "Relation", "classify", "oriented", "relate_words",
+__all__ = ["RelateParams", "Evidence", "SemanticEvidence", "Relation", "classify", "directed", "oriented",
+           "relate_words",
            "relate_meaning", "needs_meaning", "relate_pairs", "only_in", "metadata_agreement", "meta_date"]
 
 
@@ -35,6 +38,9 @@ class RelateParams:
     ``reformatted``: both texts at least this much found in the other.
     ``excerpt``: the shorter text at least this much found in the longer, and
     at least ``excerpt_words`` words shared (a quoted sentence is shorter).
+    ``partial``: one text at least this much found in the other, in at least
+    ``partial_words`` shared words (a quotation or two is shorter), the rest
+    its own.
     ``rewrite``/``translation``: passages matched by meaning or words cover at
     least ``rewrite`` of one text and ``rewrite_min`` of the other, in at least
     ``rewrite_passages`` passages of mean similarity ``rewrite_similarity``,
@@ -45,6 +51,8 @@ class RelateParams:
     reformatted: float = 0.9
     excerpt: float = 0.8
     excerpt_words: int = 40
+    partial: float = 0.2
+    partial_words: int = 50
     rewrite: float = 0.5
     rewrite_min: float = 0.3
     rewrite_passages: int = 3
@@ -168,6 +176,8 @@ def classify(ev: Evidence, params: RelateParams = RelateParams()) -> tuple[str, 
 
     >>> classify(Evidence(1.0, 0.45, 300, 4, False, False))
     ('excerpt', 1.0, True)
+    >>> classify(Evidence(0.3, 0.72, 349, 13, False, False))  # an article built on wire copy
+    ('partial', 0.72, False)
     >>> classify(Evidence(0.04, 0.05, 25, 1, False, False))
     ('unrelated', 0.05, False)
     >>> classify(Evidence(0.04, 0.05, 25, 1, False, False, {}, SemanticEvidence(0.8, 0.7, 6, 0.75, 0.9, "en", "it")))
@@ -183,12 +193,15 @@ def classify(ev: Evidence, params: RelateParams = RelateParams()) -> tuple[str, 
     if hi >= params.excerpt and ev.shared_words >= params.excerpt_words:
         # the text found almost whole in the other is the excerpt
         return "excerpt", hi, ev.a_in_b > ev.b_in_a
+    if hi >= params.partial and ev.shared_words >= params.partial_words:
+        # the text found more in the other is the one built on it
+        return "partial", hi, ev.a_in_b > ev.b_in_a
     sem = ev.semantic
     if sem is not None:
         lo_c, hi_c = min(sem.a_cover, sem.b_cover), max(sem.a_cover, sem.b_cover)
         if (hi_c >= params.rewrite and lo_c >= params.rewrite_min and sem.passages >= params.rewrite_passages
                 and sem.similarity >= params.rewrite_similarity
-                and (sem.facts is None or sem.facts >= params.rewrite_facts)):
+                and sem.facts is not None and sem.facts >= params.rewrite_facts):
             known = "und" not in (sem.lang_a, sem.lang_b)
             name = "translation" if known and sem.lang_a != sem.lang_b else "rewrite"
             return name, round(sem.similarity * (lo_c + hi_c) / 2, 4), False
@@ -225,15 +238,25 @@ def metadata_agreement(meta_a: dict[str, str], meta_b: dict[str, str]) -> dict[s
     return out
 
 
+def directed(relation: str) -> bool:
+    """Whether ``relation`` has a direction: ``b`` was cut from (``excerpt``) or
+    built on (``partial``) ``a``; the others are symmetric.
+
+    >>> directed("partial"), directed("rewrite")
+    (True, False)
+    """
+    return relation in ("excerpt", "partial")
+
+
 def oriented(relation: str, swap: bool, a: str, b: str) -> bool:
-    """Whether a pair classified as ``relation`` must swap sides: an excerpt puts
-    the fuller text first (``swap`` from :func:`classify`); every other relation
-    is symmetric and lists the pair in id order.
+    """Whether a pair classified as ``relation`` must swap sides: a directed
+    relation puts the source first (``swap`` from :func:`classify`); every other
+    relation is symmetric and lists the pair in id order.
 
     >>> oriented("excerpt", True, "a", "b"), oriented("rewrite", False, "b", "a")
     (True, True)
     """
-    return swap if relation == "excerpt" else a > b
+    return swap if directed(relation) else a > b
 
 
 def only_in(norm: NormText, covered: Sequence[tuple[int, int]]) -> tuple[tuple[int, int, str], ...]:

@@ -7,7 +7,7 @@
 
   var PAGE_SIZE = 50;
   var KINDS = ["verbatim", "near-verbatim", "reworded", "translated"];
-  var RELATIONS = ["identical", "reformatted", "excerpt", "rewrite", "translation", "unrelated"];
+  var RELATIONS = ["identical", "reformatted", "excerpt", "partial", "rewrite", "translation", "unrelated"];
   var SVGNS = "http://www.w3.org/2000/svg";
 
   function readJSON(id) {
@@ -616,6 +616,7 @@
       case "identical": return "The same text once normalized, header included.";
       case "reformatted": return "The same story text with a different layout, header or boilerplate.";
       case "excerpt": return (p.b === right ? "The right" : "The left") + " version is an excerpt of the " + (p.b === right ? "left" : "right") + " one.";
+      case "partial": return (p.b === right ? "The right" : "The left") + " version is built on part of the " + (p.b === right ? "left" : "right") + " one and adds material of its own.";
       case "rewrite": return "The same story retold in other words.";
       case "translation": return "The same story in another language" + (sem ? " (" + (p.a === left ? sem.lang_a + " \u2192 " + sem.lang_b : sem.lang_b + " \u2192 " + sem.lang_a) + ")" : "") + ".";
       default: return "Not versions of one story by the scan's rules; shown as aligned for inspection.";
