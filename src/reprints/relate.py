@@ -318,15 +318,17 @@ def needs_meaning(rel: Relation, params: ScanParams) -> bool:
 def relate_meaning(rel: Relation, sa: SemanticText, sb: SemanticText, params: ScanParams,
                    differences: bool = False) -> Relation:
     """Align a pair :func:`relate_words` left ``unrelated`` (``rel.a`` is ``sa``'s
-    document) by meaning and classify it again; a rewrite or translation keeps
-    the semantic passages, any other pair only the evidence (all of it with
-    ``differences``)."""
+    document) by meaning and classify it again. A rewrite or translation keeps
+    the semantic passages; any other pair only the evidence (and, with
+    ``differences``, the quotations found in both): passages matched by meaning
+    in a pair that is no version of the other are not reuse, and listing them
+    would only lower the alignment's precision."""
     s = align_semantic(sa, sb, rel.alignment, params.semantic_align)
     sem = SemanticEvidence(s.a_cover, s.b_cover, len(s.passages), s.similarity, s.facts, s.lang_a, s.lang_b)
     ev = replace(rel.evidence, semantic=sem)
     name, score, _ = classify(ev, params.relate)
-    if name == "unrelated" and not differences:
-        return replace(rel, evidence=ev)
+    if name == "unrelated":
+        return replace(rel, evidence=ev, quotes=s.quotes) if differences else replace(rel, evidence=ev)
     al = rel.alignment
     passages = tuple(sorted(al.passages + s.passages, key=lambda p: (p.a_start, p.b_start)))
     extra_a = sum(p.words for p in s.passages)
@@ -334,7 +336,7 @@ def relate_meaning(rel: Relation, sa: SemanticText, sb: SemanticText, params: Sc
                    min(al.b_words, al.b_covered + s.b_words))
     a_only = only_in(sa.norm, [(p.a_start, p.a_end) for p in passages])
     b_only = only_in(sb.norm, [(p.b_start, p.b_end) for p in passages])
-    return Relation(rel.a, rel.b, name, score if name != "unrelated" else rel.score, ev, al, a_only, b_only,
+    return Relation(rel.a, rel.b, name, score, ev, al, a_only, b_only,
                     s.quotes)
 
 
