@@ -272,6 +272,12 @@ def only_in(norm: NormText, covered: Sequence[tuple[int, int]]) -> tuple[tuple[i
     return tuple(sorted(spans))
 
 
+def _sides_only(passages: Sequence, na: NormText, nb: NormText) -> tuple[tuple, tuple]:
+    """:func:`only_in` for both sides of a pair, given its passages."""
+    return (only_in(na, [(p.a_start, p.a_end) for p in passages]),
+            only_in(nb, [(p.b_start, p.b_end) for p in passages]))
+
+
 def _flat(text: str) -> str:
     return " ".join(fold(text).split())
 
@@ -303,8 +309,7 @@ def relate_words(da: Document, db: Document, ta: TokenizedText, tb: TokenizedTex
     name, score, swap = classify(ev, params.relate)
     a_only = b_only = ()
     if differences or name != "unrelated":
-        a_only = only_in(ta.norm, [(p.a_start, p.a_end) for p in al.passages])
-        b_only = only_in(tb.norm, [(p.b_start, p.b_end) for p in al.passages])
+        a_only, b_only = _sides_only(al.passages, ta.norm, tb.norm)
     rel = Relation(da.id, db.id, name, score, ev, al, a_only, b_only)
     return rel.swapped() if oriented(name, swap, da.id, db.id) else rel
 
@@ -334,10 +339,8 @@ def relate_meaning(rel: Relation, sa: SemanticText, sb: SemanticText, params: Sc
     extra_a = sum(p.words for p in s.passages)
     al = Alignment(passages, al.a_words, al.b_words, min(al.a_words, al.a_covered + extra_a),
                    min(al.b_words, al.b_covered + s.b_words))
-    a_only = only_in(sa.norm, [(p.a_start, p.a_end) for p in passages])
-    b_only = only_in(sb.norm, [(p.b_start, p.b_end) for p in passages])
-    return Relation(rel.a, rel.b, name, score, ev, al, a_only, b_only,
-                    s.quotes)
+    a_only, b_only = _sides_only(passages, sa.norm, sb.norm)
+    return Relation(rel.a, rel.b, name, score, ev, al, a_only, b_only, s.quotes)
 
 
 def relate_pairs(docs: Sequence[Document], pairs: Sequence[tuple[int, int, bool]],
