@@ -83,8 +83,10 @@ def test_calibration_beats_the_defaults_on_held_out_stories(calibrated, dedup_on
     assert after.f1 > before.f1 + 0.2
     assert after.precision > before.precision + 0.3 and after.recall >= before.recall
     assert calibrated.train[1].f1 > calibrated.train[0].f1
-    # what moved is the semantic side of the classifier, not the lexical one
-    assert calibrated.changed and all(name.startswith("rewrite") for name in calibrated.changed)
+    # what moved is what the labels disagree with: rewrites and translations, and the floor of
+    # partial reuse (a retelling that keeps a sentence or two is no copy to a dedup team); the
+    # rules for copies (reformatted, excerpt) stay as they are
+    assert calibrated.changed and all(name.startswith(("rewrite", "partial")) for name in calibrated.changed)
     # the held-out figures are those of a real scan with the fitted settings
     _, test = split_truth(truth, 0.5, seed=0)
     result = scan(load_corpus(corpus).documents, calibrated.params)

@@ -52,3 +52,35 @@ def test_near_copies_in_a_big_bucket_are_capped():
     pairs = candidate_pairs(sketch_texts(texts), LSHParams(max_bucket=10))
     assert 0 < len(pairs) < (200 * 199 // 2) // 4  # far from all 19,900 pairs
     assert len(np.unique(pairs)) == 200
+
+
+def test_an_article_built_on_two_passages_of_a_story_is_a_candidate():
+    """Two 20-word passages of a 600-word story inside 600 words of other text: a
+    Jaccard of about 0.03, far below LSH's reach, but two passages' marks in common."""
+    from reprints.candidates import mark_pairs
+
+    rng = np.random.default_rng(11)
+    story = _story(rng, 600)
+    own = _story(rng, 600)
+    article = own[:200] + story[100:120] + own[200:400] + story[400:420] + own[400:]
+    texts = [" ".join(story), " ".join(article)] + [" ".join(_story(rng, 500)) for _ in range(30)]
+    sk = sketch_texts(texts)
+    assert [0, 1] in candidate_pairs(sk).tolist()
+    assert [0, 1] not in candidate_pairs(sk, LSHParams(min_marks=0)).tolist()  # LSH alone misses it
+    assert mark_pairs(sk).tolist() == [[0, 1]]
+
+
+def test_a_stock_phrase_is_no_candidate_and_a_common_one_pairs_few():
+    from reprints.candidates import mark_pairs
+
+    rng = np.random.default_rng(12)
+    phrase = ["told", "the", "jury", "of", "six"]  # one shingle: one mark at most
+    texts = [" ".join(_story(rng, 100) + phrase + _story(rng, 100)) for _ in range(5)]
+    assert mark_pairs(sketch_texts(texts)).tolist() == []
+    # a 30-word passage in 100 texts: only the first max_df holders of each mark are paired by it
+    # (a mark near the passage's ends is held by fewer texts: it wins its window only in some)
+    passage = _story(rng, 30)
+    texts = [" ".join(_story(rng, 100) + passage + _story(rng, 100)) for _ in range(100)]
+    pairs = {tuple(p) for p in mark_pairs(sketch_texts(texts), LSHParams(max_df=10)).tolist()}
+    assert {(i, j) for i in range(10) for j in range(i + 1, 10)} <= pairs
+    assert len(pairs) < 100 * 99 // 2 // 10

@@ -1,8 +1,8 @@
 from reprints.relate import Evidence, RelateParams, classify, metadata_agreement
 
 
-def ev(a_in_b, b_in_a, shared=200, same_text=False, same_body=False):
-    return Evidence(a_in_b, b_in_a, shared, 5, same_text, same_body)
+def ev(a_in_b, b_in_a, shared=200, same_text=False, same_body=False, quoted=0):
+    return Evidence(a_in_b, b_in_a, shared, 5, same_text, same_body, quoted_words=quoted)
 
 
 def test_identical_needs_the_whole_text():
@@ -20,10 +20,16 @@ def test_excerpt_direction():
     assert classify(ev(0.98, 0.4)) == ("excerpt", 0.98, True)    # a is: swap
 
 
-def test_shared_quote_or_boilerplate_is_unrelated():
-    # a 25-word quote fully inside a short brief is not enough words for an excerpt
-    assert classify(ev(0.9, 0.05, shared=25))[0] == "unrelated"
-    assert classify(ev(0.12, 0.1, shared=60))[0] == "unrelated"
+def test_shared_quote_or_stock_phrase_is_unrelated():
+    # a 25-word quotation fully inside a short brief: two reports quoting one witness
+    assert classify(ev(0.9, 0.05, shared=25, quoted=25))[0] == "unrelated"
+    assert classify(ev(0.12, 0.1, shared=35, quoted=30))[0] == "unrelated"
+    # but sixty words of testimony exactly as the wire took them down were copied from it
+    assert classify(ev(0.12, 0.1, shared=60, quoted=55))[0] == "partial"
+    # a stock phrase of nine words ("told the jury of six men and six women")
+    assert classify(ev(0.3, 0.02, shared=9))[0] == "unrelated"
+    # the same 25 words as the paper's own copy of the wire's sentences: reuse
+    assert classify(ev(0.9, 0.05, shared=25))[0] == "partial"
 
 
 def test_thresholds_are_configurable():
@@ -41,8 +47,9 @@ def test_partial_reuse_direction_and_floor():
     assert classify(ev(0.3, 0.72, shared=349)) == ("partial", 0.72, False)   # b is built on a
     assert classify(ev(0.72, 0.3, shared=349)) == ("partial", 0.72, True)    # a is: swap
     assert classify(ev(0.15, 0.9, shared=45))[0] == "excerpt"                # almost whole: an excerpt
-    assert classify(ev(0.1, 0.45, shared=45))[0] == "unrelated"              # a long quotation is not enough
-    assert classify(ev(0.1, 0.15, shared=200))[0] == "unrelated"             # a small share of both
+    assert classify(ev(0.1, 0.45, shared=35, quoted=30))[0] == "unrelated"   # a quotation is not enough
+    assert classify(ev(0.05, 0.07, shared=200))[0] == "unrelated"            # a small share of both
+    assert classify(ev(0.05, 0.1, shared=30))[0] == "partial"                # a tenth of the shorter: reuse
 
 
 def test_meaning_without_names_or_numbers_is_no_evidence():

@@ -1,3 +1,4 @@
+import random
 import subprocess
 import sys
 
@@ -6,7 +7,7 @@ import pytest
 from _paths import SEED_ORIGIN, SEED_REWRITE, SEED_WRAPPED, seed_text
 
 from reprints.normalize import normalize_text
-from reprints.sketch import SketchParams, estimate_jaccard, sketch_texts
+from reprints.sketch import Sketches, SketchParams, estimate_jaccard, sketch_texts
 
 
 def _shingles(text: str, k: int = 5) -> set[str]:
@@ -95,10 +96,11 @@ def test_c_and_numpy_sketches_agree_bit_for_bit():
     vocab = ["a", "talks", "Geneva", "\u00e9t\u00e9", "x" * 300, "9", "the", "said"]
     texts += [" ".join(rnd.choice(vocab) for _ in range(rnd.randint(0, 12))) for _ in range(400)]
     batches = [texts, texts[:1], [""], ["", "one two", ""], ["a b c"], ["a b c", "d e f g h i"], texts[-50:]]
-    for params in (SketchParams(), SketchParams(shingle=1, num_perm=8), SketchParams(shingle=3, num_perm=256, seed=7)):
+    for params in (SketchParams(), SketchParams(shingle=1, num_perm=8, winnow=1),
+                   SketchParams(shingle=3, num_perm=256, seed=7, winnow=9), SketchParams(winnow=0)):
         for batch in batches:
             want, got = _sketch_texts(batch, params, None), _sketch_texts(batch, params, _c_sketch)
-            for field in ("signatures", "n_shingles", "body_hash"):
+            for field in ("signatures", "n_shingles", "body_hash", "marks", "mark_bounds"):
                 assert np.array_equal(getattr(want, field), getattr(got, field)), (field, params)
 
 
@@ -108,3 +110,30 @@ def test_sketch_of_a_short_text_does_not_depend_on_its_batch():
     alone = _sketch_texts(["three short words"], SketchParams(), None)
     mixed = _sketch_texts(["three short words", "and another text of well over five words"], SketchParams(), None)
     assert (alone.signatures[0] == mixed.signatures[0]).all() and alone.n_shingles[0] == mixed.n_shingles[0] == 1
+
+
+def test_a_shared_passage_gives_shared_marks_whatever_surrounds_it():
+    """Winnowing's guarantee: a passage of ``winnow + shingle - 1`` words or more that
+    two texts share gives them a mark in common, however long and different the rest."""
+    rnd = random.Random(5)
+    vocab = [f"w{k}" for k in range(5000)]
+    params = SketchParams()
+    need = params.winnow + params.shingle - 1
+    for trial in range(200):
+        passage = " ".join(rnd.choice(vocab) for _ in range(need + trial % 5))
+        a = " ".join(rnd.choice(vocab) for _ in range(rnd.randint(0, 400))) + " " + passage
+        b = passage + " " + " ".join(rnd.choice(vocab) for _ in range(rnd.randint(0, 400)))
+        s = sketch_texts([a, b], params)
+        assert set(s.marks_of(0).tolist()) & set(s.marks_of(1).tolist()), trial
+    # and about 2 / (winnow + 1) of a text's shingles are marks
+    text = " ".join(rnd.choice(vocab) for _ in range(5000))
+    assert 0.35 < len(sketch_texts([text], params).marks) / 4996 < 0.45
+
+
+def test_sketches_concat_keeps_each_texts_marks():
+    a = sketch_texts(["one two three four five six seven eight nine ten", "alpha beta"])
+    b = sketch_texts(["eleven twelve thirteen fourteen fifteen sixteen"])
+    both = Sketches.concat([a, b])
+    assert len(both) == 3
+    for i, (part, j) in enumerate([(a, 0), (a, 1), (b, 0)]):
+        assert both.marks_of(i).tolist() == part.marks_of(j).tolist()

@@ -278,3 +278,36 @@ def test_a_reader_catches_up_with_another_writers_adds_and_updates(tmp_path: Pat
         answer = reader.query(changed)
         same_state(reader)
         assert answer.known
+
+
+def test_partial_reuse_found_by_shared_passages_alone_as_in_a_scan(tmp_path: Path):
+    """An article taking two sentences of a wire story into text of its own has a
+    Jaccard of a few per cent with it: only the winnowed marks make it a candidate,
+    in a store as in a scan, when added later and when queried."""
+    wire = next(d for d in load_corpus(EXAMPLES / "corpus" / "wire").documents if d.id == "dam-breach-origin.txt")
+    sentences = [s.strip() + "." for s in wire.text.replace("\n", " ").split(". ") if len(s.split()) > 18][:2]
+    own = [
+        "Families from the Bihor county town of Lunca Mica spent the night in the sports hall of the technical "
+        "college, where the local council handed out blankets, bread and bottled water to everyone who came.",
+        "Our reporter who reached Dealu Ursului by tractor found the main street under a metre of brown water, "
+        "with cars swept against the church fence and the windows of the village shop broken by the current.",
+        "Local farmers said the flood had ruined the spring sowing on hundreds of hectares along the river, and "
+        "several asked why the embankment had not been repaired after an inspection three years ago found cracks.",
+        "The county council will meet in emergency session on Friday morning to decide on compensation, and the "
+        "mayor asked residents to keep away from the riverbank until engineers have checked what is left of it.",
+    ]
+    article = document_from_text("local/bihor.txt", "\n\n".join([own[0], sentences[0], own[1], own[2],
+                                                                 sentences[1], own[3]]))
+    others = [d for d in load_corpus(EXAMPLES / "corpus" / "outlets").documents][:6]
+    docs = [wire, *others, article]
+    result = scan(_copy(docs), ScanParams(semantic=False))
+    [rel] = [r for r in result.related if {r.a, r.b} == {wire.id, article.id}]
+    assert rel.relation == "partial" and rel.evidence.shared_words >= 30
+    without = scan(_copy(docs), ScanParams(semantic=False, lsh=replace(ScanParams().lsh, min_marks=0)))
+    assert not [r for r in without.related if {r.a, r.b} == {wire.id, article.id}]
+    with Store(tmp_path / "s.db", ScanParams(semantic=False)) as store:
+        store.add(_copy(docs[:-1]))
+        hit = store.query(article)
+        assert [(r.a, r.b, r.relation) for r in hit.relations if wire.id in (r.a, r.b)] == [(rel.a, rel.b, "partial")]
+        store.add(_copy(docs[-1:]))
+        assert _families(store.families()) == _families(result.families)

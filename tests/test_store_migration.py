@@ -53,3 +53,14 @@ def test_a_0_1_0_store_keeps_growing(tmp_path: Path):
         assert grown is not None and "new/copy.txt" in grown.members
         assert set(grown.members) == set(family["members"]) | {"new/copy.txt"}
         assert grown.origin == family["origin"]
+
+
+def test_a_0_1_0_store_read_only_is_checked_as_it_is(tmp_path: Path):
+    db, want = _old("lexical", tmp_path)
+    with Store(db, readonly=True) as store:
+        assert store.check() == []
+        assert store.params.lsh.min_marks == 0  # it holds no marks: candidates as 0.1.0 found them
+    with Store(db) as store:  # migrated: the same settings, now written down
+        assert store.params.lsh.min_marks == 0 and store.check() == []
+    with Store(db, readonly=True) as store:
+        assert store.params.lsh.min_marks == 0

@@ -1,6 +1,6 @@
 /* reprints._words: the word tokenizer and word hash of reprints.normalize.words, in one
  * pass over the bytes, and the shingling and MinHash bins of reprints.sketch.sketch_texts
- * (sketch_into, described where it is defined).
+ * and the winnowed marks of reprints.sketch (sketch_into, described where it is defined).
  *
  * The NumPy version makes a dozen passes over every byte of a batch (classify, diff,
  * gather, mask, multiply, mix...), about 55 microseconds for a 3 KB news story; this
@@ -156,24 +156,65 @@ static inline uint64_t poly(const uint64_t *v, Py_ssize_t n, uint64_t base) {
     return h;
 }
 
+/* Winnowing (Schleimer, Wilkerson & Aiken 2003) over one text's shingle hashes sh[0..n):
+ * in every window of w consecutive hashes the least one (the rightmost of equals) is a mark,
+ * each chosen position written once, in text order; a text of fewer than w shingles has one
+ * mark, its least hash; each distinct hash is written once. Returns the number written to out.
+ * Any passage two texts share that is at least w + k - 1 words long gives them a mark in common. */
+static Py_ssize_t winnow(const uint64_t *sh, Py_ssize_t n, Py_ssize_t w, uint64_t *out, uint64_t *seen) {
+    /* seen: room for an open-addressing set of the least power of two over 2n + 2 slots, zeroed here,
+     * so that a hash chosen at two places of a text (a repeated passage) is written once, where first */
+    if (n == 0) return 0;
+    if (n < w) w = n;
+    Py_ssize_t seen_mask = 15;
+    while (seen_mask + 1 < 2 * n + 2) seen_mask = 2 * seen_mask + 1;
+    memset(seen, 0, (size_t)(seen_mask + 1) * sizeof(uint64_t));
+    int zero_seen = 0; /* 0 marks an empty slot, so a hash of 0 is remembered apart */
+    Py_ssize_t count = 0, last = -1;
+    for (Py_ssize_t i = 0; i + w <= n; i++) {
+        Py_ssize_t best = i;
+        for (Py_ssize_t j = i + 1; j < i + w; j++)
+            if (sh[j] <= sh[best]) best = j;
+        if (best == last) continue;
+        last = best;
+        uint64_t v = sh[best];
+        if (v == 0) {
+            if (!zero_seen) out[count++] = v;
+            zero_seen = 1;
+            continue;
+        }
+        Py_ssize_t slot = (Py_ssize_t)(mix(v) & (uint64_t)seen_mask);
+        while (seen[slot] && seen[slot] != v) slot = (slot + 1) & seen_mask;
+        if (!seen[slot]) {
+            seen[slot] = v;
+            out[count++] = v;
+        }
+    }
+    return count;
+}
+
 static PyObject *sketch_into(PyObject *self, PyObject *args) {
-    /* sketch_into(hashes, bounds, k, seed, sig, n_shingles, body_hash): sketch.sketch_texts
-     * after the tokenizer, text by text: k-word shingles (or one shingle of all the words of
-     * a text shorter than k), each into its bin of sig (uint32 rows of m bins, filled with
-     * 0xFFFFFFFF by the caller) keeping the least value; the shingle count and the exact
-     * body hash of each text. bounds: int64, text d's words are hashes[bounds[d]:bounds[d+1]].
-     * seed: the sketch seed times MUL, modulo 2**64. */
+    /* sketch_into(hashes, bounds, k, seed, sig, n_shingles, body_hash, w, marks, n_marks):
+     * sketch.sketch_texts after the tokenizer, text by text: k-word shingles (or one shingle
+     * of all the words of a text shorter than k), each into its bin of sig (uint32 rows of m
+     * bins, filled with 0xFFFFFFFF by the caller) keeping the least value; the shingle count
+     * and the exact body hash of each text; and, where w > 0, the text's winnowed marks
+     * (see winnow), each once, written one text after another into marks (uint64, room for one per
+     * shingle of the batch), their number per text in n_marks. bounds: int64, text d's
+     * words are hashes[bounds[d]:bounds[d+1]]. seed: the sketch seed times MUL, modulo 2**64. */
     (void)self;
-    Py_buffer vh, vb, vs, vn, vbody;
-    Py_ssize_t k;
+    Py_buffer vh, vb, vs, vn, vbody, vm, vnm;
+    Py_ssize_t k, w;
     unsigned long long seed;
-    if (!PyArg_ParseTuple(args, "y*y*nKw*w*w*", &vh, &vb, &k, &seed, &vs, &vn, &vbody)) return NULL;
+    if (!PyArg_ParseTuple(args, "y*y*nKw*w*w*nw*w*", &vh, &vb, &k, &seed, &vs, &vn, &vbody, &w, &vm, &vnm))
+        return NULL;
     const uint64_t *h = (const uint64_t *)vh.buf;
     const int64_t *bounds = (const int64_t *)vb.buf;
     Py_ssize_t n = vb.len / 8 - 1;
     PyObject *out = NULL;
-    if (n < 1 || k < 1 || vn.len != n * 8 || vbody.len != n * 8 || vs.len % (n * 4)) {
-        PyErr_SetString(PyExc_ValueError, "sketch_into: at least one text, k >= 1, buffers of matching sizes");
+    uint64_t *scratch = NULL;
+    if (n < 1 || k < 1 || w < 0 || vn.len != n * 8 || vbody.len != n * 8 || vnm.len != n * 8 || vs.len % (n * 4)) {
+        PyErr_SetString(PyExc_ValueError, "sketch_into: at least one text, k >= 1, w >= 0, buffers of matching sizes");
         goto done;
     }
     Py_ssize_t m = vs.len / (n * 4);
@@ -187,51 +228,73 @@ static PyObject *sketch_into(PyObject *self, PyObject *args) {
     uint32_t *sig = (uint32_t *)vs.buf;
     int64_t *n_sh = (int64_t *)vn.buf;
     uint64_t *body = (uint64_t *)vbody.buf;
-    Py_ssize_t n_words = vh.len / 8;
+    uint64_t *marks = (uint64_t *)vm.buf;
+    int64_t *n_marks = (int64_t *)vnm.buf;
+    Py_ssize_t n_words = vh.len / 8, room = vm.len / 8, longest = 1, total = 0;
     for (Py_ssize_t d = 0; d < n; d++) {
         if (bounds[d] < 0 || bounds[d] > bounds[d + 1] || bounds[d + 1] > n_words) {
             PyErr_SetString(PyExc_ValueError, "sketch_into: bounds out of order or range");
             goto done;
         }
+        Py_ssize_t cnt = (Py_ssize_t)(bounds[d + 1] - bounds[d]);
+        Py_ssize_t shingles = cnt >= k ? cnt - k + 1 : (cnt > 0);
+        if (shingles > longest) longest = shingles;
+        total += shingles;
+    }
+    if (w > 0 && room < total) {
+        PyErr_SetString(PyExc_ValueError, "sketch_into: marks needs room for one per shingle");
+        goto done;
+    }
+    Py_ssize_t seen_size = 16;
+    while (seen_size < 2 * longest + 2) seen_size *= 2;
+    if (w > 0 && !(scratch = (uint64_t *)PyMem_RawMalloc((size_t)(longest + seen_size) * 8))) {
+        PyErr_NoMemory();
+        goto done;
     }
     Py_BEGIN_ALLOW_THREADS
+    Py_ssize_t written = 0;
     for (Py_ssize_t d = 0; d < n; d++) {
-        const uint64_t *w = h + bounds[d];
-        Py_ssize_t cnt = (Py_ssize_t)(bounds[d + 1] - bounds[d]);
+        const uint64_t *wd = h + bounds[d];
+        Py_ssize_t cnt = (Py_ssize_t)(bounds[d + 1] - bounds[d]), got = 0;
         uint32_t *row = sig + d * m;
-        body[d] = cnt ? mix(poly(w, cnt, Q) ^ (uint64_t)cnt) : 0;
+        body[d] = cnt ? mix(poly(wd, cnt, Q) ^ (uint64_t)cnt) : 0;
         if (cnt >= k) {
             for (Py_ssize_t i = 0; i + k <= cnt; i++) {
-                uint64_t acc = w[i] ^ (uint64_t)seed;
-                for (Py_ssize_t j = 1; j < k; j++) acc = acc * MUL + w[i + j];
+                uint64_t acc = wd[i] ^ (uint64_t)seed;
+                for (Py_ssize_t j = 1; j < k; j++) acc = acc * MUL + wd[i + j];
                 uint64_t sh = mix(acc);
                 uint32_t val = (uint32_t)(sh & 0xFFFFFFFEULL);
                 uint32_t *slot = row + (sh >> shift);
                 if (val < *slot) *slot = val;
+                if (w > 0) scratch[got++] = sh;
             }
             n_sh[d] = cnt - k + 1;
         } else if (cnt > 0) {
-            uint64_t sh = mix(poly(w, cnt, MUL) ^ (uint64_t)seed);
+            uint64_t sh = mix(poly(wd, cnt, MUL) ^ (uint64_t)seed);
             uint32_t val = (uint32_t)(sh & 0xFFFFFFFEULL);
             uint32_t *slot = row + (sh >> shift);
             if (val < *slot) *slot = val;
+            if (w > 0) scratch[got++] = sh;
             n_sh[d] = 1;
         } else {
             n_sh[d] = 0;
         }
+        n_marks[d] = w > 0 ? winnow(scratch, got, w, marks + written, scratch + longest) : 0;
+        written += n_marks[d];
     }
     Py_END_ALLOW_THREADS
     out = Py_None;
     Py_INCREF(out);
 done:
+    PyMem_RawFree(scratch);
     PyBuffer_Release(&vh); PyBuffer_Release(&vb); PyBuffer_Release(&vs); PyBuffer_Release(&vn);
-    PyBuffer_Release(&vbody);
+    PyBuffer_Release(&vbody); PyBuffer_Release(&vm); PyBuffer_Release(&vnm);
     return out;
 }
 
 static PyMethodDef methods[] = {
     {"sketch_into", sketch_into, METH_VARARGS,
-     "sketch_into(hashes, bounds, k, seed, sig, n_shingles, body_hash): MinHash rows of a batch of texts"},
+     "sketch_into(hashes, bounds, k, seed, sig, n_shingles, body_hash, w, marks, n_marks): MinHash rows and winnowed marks of a batch of texts"},
     {"scan_into", scan_into, METH_VARARGS,
      "scan_into(data, chars, doc_starts, out) -> number of words written to out, -1 if it is too small"},
     {NULL, NULL, 0, NULL},

@@ -61,6 +61,8 @@ _PROMO_LINE = re.compile(
     r"|download\s+(?:our|the)\s+app\b|all\s+rights\s+reserved|copyright\s+(?:\u00a9|\(c\)|\d{4})|\u00a9\s*\d{4})",
     re.I,
 )
+# An outlet describing itself ("About the Harbour Gazette: we are ..."), usually with its contacts
+_ABOUT_LINE = re.compile(r"^[Aa]bout\s+(?:the\s+)?[A-Z][\w'&.-]*(?:\s+[A-Z][\w'&.-]*){0,4}\s*:\s")
 _CREDIT_LINE = re.compile(
     r"\((?:CC\s*BY|CC0|CC-BY)[^)]*\)|^(?:photo|image|picture|pictured|credit|photograph)s?"
     r"(?:\s+credit)?\s*:|\b(?:Photo|Image)\s*:\s|\bGetty\s+Images\b|\bShutterstock\b|\bAP\s+Photo\b"
@@ -154,6 +156,8 @@ def _line_kind(line: str) -> str | None:
     """
     if line[0] in "hHwW<[" and _URL_LINE.match(line):
         return "url"
+    if line[0] in "aA" and _ABOUT_LINE.match(line):
+        return "promo"
     if len(line) > 220:
         return None
     if _LINK_LINE.match(line) or _LINK_BARE.match(line):

@@ -75,7 +75,7 @@ def relation_record(r: Relation) -> bytes:
     return orjson.dumps({
         "a": r.a, "b": r.b, "relation": r.relation, "score": r.score,
         "evidence": [ev.a_in_b, ev.b_in_a, ev.shared_words, ev.passages, ev.same_text, ev.same_body, ev.metadata,
-                     None if ev.semantic is None else list(_sem_fields(ev.semantic))],
+                     None if ev.semantic is None else list(_sem_fields(ev.semantic)), ev.quoted_words],
         "alignment": [[list(_passage_fields(p)) for p in al.passages], al.a_words, al.b_words, al.a_covered,
                       al.b_covered],
         "a_only": r.a_only, "b_only": r.b_only,
@@ -96,7 +96,8 @@ def relation_from_record(data: bytes) -> Relation:
     """A relation back from :func:`relation_record`."""
     d = orjson.loads(data)
     e = d["evidence"]
-    ev = Evidence(e[0], e[1], e[2], e[3], e[4], e[5], e[6], SemanticEvidence(*e[7]) if e[7] else None)
+    ev = Evidence(e[0], e[1], e[2], e[3], e[4], e[5], e[6], SemanticEvidence(*e[7]) if e[7] else None,
+                  e[8] if len(e) > 8 else 0)  # older records end before quoted_words
     a = d["alignment"]
     al = Alignment(tuple(Passage(*p) for p in a[0]), a[1], a[2], a[3], a[4])
     return Relation(d["a"], d["b"], d["relation"], d["score"], ev, al,

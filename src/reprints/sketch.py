@@ -1,8 +1,11 @@
 """Sketch: what candidate search needs from each document, computed in batches.
 
-A sketch is a MinHash signature over word shingles plus an exact hash of the
+A sketch is a MinHash signature over word shingles, an exact hash of the
 word sequence (equal for texts that differ only in case, spacing or
-punctuation). The signature is *one-permutation* MinHash (Li, Owen & Zhang
+punctuation), and the text's winnowed marks: a few shingle hashes per window,
+chosen so that two texts sharing a passage of a dozen words share a mark
+whatever else they hold (MinHash estimates the share of the whole; a wire
+story's two paragraphs in a long article are a small share). The signature is *one-permutation* MinHash (Li, Owen & Zhang
 2012) with optimal densification (Shrivastava 2017): each shingle is hashed
 once and falls into one of ``num_perm`` bins, so the cost is O(shingles)
 rather than O(shingles x permutations). Its collision probability per position
@@ -15,7 +18,7 @@ the difference against datasketch.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
@@ -45,17 +48,24 @@ class SketchParams:
     single edited word breaks only five shingles). ``num_perm``: signature length,
     a power of two (128 gives a Jaccard estimate within about +-0.09 at 95%).
     ``seed`` fixes the hash functions; sketches with different seeds don't compare.
+    ``winnow``: window of the marks, in shingles (0: no marks). Every passage of
+    ``winnow + shingle - 1`` words two texts share gives them a mark in common;
+    at 4 (passages of 8 words, the aligner's shortest) a text has about 0.4
+    marks per word.
     """
 
     shingle: int = 5
     num_perm: int = 128
     seed: int = 1
+    winnow: int = 4
 
     def __post_init__(self) -> None:
         if self.num_perm < 8 or self.num_perm & (self.num_perm - 1):
             raise ValueError(f"num_perm must be a power of two >= 8, got {self.num_perm}")
         if self.shingle < 1:
             raise ValueError(f"shingle must be >= 1, got {self.shingle}")
+        if self.winnow < 0:
+            raise ValueError(f"winnow must be >= 0, got {self.winnow}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,21 +74,48 @@ class Sketches:
 
     ``signatures``: ``(n, num_perm)`` uint32, ``0xFFFFFFFF`` rows for texts with
     no words; ``n_shingles``: distinct shingles per text; ``body_hash``: 64-bit
-    hash of the word sequence (equal for texts that normalize alike).
+    hash of the word sequence (equal for texts that normalize alike);
+    ``marks``: uint64 winnowed shingle hashes, text after text, each distinct
+    one once in the order first chosen, text ``i``'s being
+    ``marks[mark_bounds[i]:mark_bounds[i + 1]]``.
     """
 
     signatures: np.ndarray
     n_shingles: np.ndarray
     body_hash: np.ndarray
+    marks: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
+    mark_bounds: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.mark_bounds is None:
+            object.__setattr__(self, "mark_bounds", np.zeros(len(self.n_shingles) + 1, np.int64))
 
     def __len__(self) -> int:
         return len(self.n_shingles)
 
+    def without_marks(self) -> Sketches:
+        """The same sketches without their marks (what is left once candidates are found)."""
+        return Sketches(self.signatures, self.n_shingles, self.body_hash)
+
+    def marks_of(self, i: int) -> np.ndarray:
+        """Text ``i``'s marks."""
+        return self.marks[self.mark_bounds[i]:self.mark_bounds[i + 1]]
+
     @staticmethod
     def concat(parts: Sequence[Sketches]) -> Sketches:
         """The sketches of several batches, in order, as one."""
+        parts = list(parts)
+        if not parts:
+            return _empty(SketchParams())
+        offsets = np.cumsum([0] + [len(p.marks) for p in parts[:-1]])
+        bounds = np.concatenate([[0]] + [p.mark_bounds[1:] + o for p, o in zip(parts, offsets)]).astype(np.int64)
         return Sketches(np.concatenate([p.signatures for p in parts]), np.concatenate([p.n_shingles for p in parts]),
-                        np.concatenate([p.body_hash for p in parts]))
+                        np.concatenate([p.body_hash for p in parts]),
+                        np.concatenate([p.marks for p in parts]), bounds)
+
+
+def _empty(params: SketchParams) -> Sketches:
+    return Sketches(np.full((0, params.num_perm), _EMPTY, dtype=np.uint32), np.zeros(0, np.int64), np.zeros(0, np.uint64))
 
 
 def same_body(hash_a: int, n_a: int, hash_b: int) -> bool:
@@ -189,7 +226,7 @@ def _sketch_texts(texts: Sequence[str], params: SketchParams, c_sketch) -> Sketc
     n, k, m = len(texts), params.shingle, params.num_perm
     sig = np.full((n, m), _EMPTY, dtype=np.uint32)
     if n == 0:
-        return Sketches(sig, np.zeros(0, np.int64), np.zeros(0, np.uint64))
+        return _empty(params)
     with np.errstate(over="ignore"):
         w = words(texts)
         hashes, owner = w.hashes, w.owner
@@ -198,9 +235,14 @@ def _sketch_texts(texts: Sequence[str], params: SketchParams, c_sketch) -> Sketc
             bounds = np.zeros(n + 1, dtype=np.int64)
             np.cumsum(per_doc, out=bounds[1:])
             n_sh, body_hash = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.uint64)
-            c_sketch(hashes, bounds, k, int(np.uint64(params.seed) * _MUL), sig, n_sh, body_hash)
+            n_marks = np.zeros(n, dtype=np.int64)
+            marks = np.empty(len(hashes) + n if params.winnow else 0, dtype=np.uint64)
+            c_sketch(hashes, bounds, k, int(np.uint64(params.seed) * _MUL), sig, n_sh, body_hash,
+                     params.winnow, marks, n_marks)
             _densify(sig, params)
-            return Sketches(signatures=sig, n_shingles=n_sh, body_hash=body_hash)
+            mark_bounds = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(n_marks, out=mark_bounds[1:])
+            return Sketches(sig, n_sh, body_hash, marks[: mark_bounds[-1]].copy(), mark_bounds)
         first = np.cumsum(per_doc) - per_doc
         body_hash = mix(segment_poly(hashes, first, first + per_doc, _Q) ^ per_doc.astype(np.uint64))
         body_hash[per_doc == 0] = 0
@@ -228,7 +270,40 @@ def _sketch_texts(texts: Sequence[str], params: SketchParams, c_sketch) -> Sketc
         vals = (shingles & np.uint64(0xFFFFFFFE)).astype(np.uint32)  # never equals _EMPTY
         np.minimum.at(sig.reshape(-1), sh_owner * m + bins, vals)
     _densify(sig, params)
-    return Sketches(signatures=sig, n_shingles=n_sh, body_hash=body_hash.astype(np.uint64))
+    marks, mark_bounds = _winnow(shingles, sh_owner, n, params.winnow)
+    return Sketches(sig, n_sh, body_hash.astype(np.uint64), marks, mark_bounds)
+
+
+def _winnow(shingles: np.ndarray, owner: np.ndarray, n: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """Winnowed marks of each text (the NumPy twin of ``winnow`` in _words.c):
+    the least hash of every window of ``w`` shingles, the rightmost of equals,
+    each distinct hash once, where first chosen; a text of fewer than ``w``
+    shingles, its least."""
+    bounds = np.zeros(n + 1, dtype=np.int64)
+    if w == 0 or len(shingles) == 0:
+        return np.zeros(0, np.uint64), bounds
+    order = np.argsort(owner, kind="stable")  # the short texts' shingles were appended last
+    sh, own = shingles[order], owner[order]
+    count = np.bincount(own, minlength=n)
+    start = np.cumsum(count) - count
+    width = np.minimum(count, w)[own]  # each shingle's text's window
+    pos = np.arange(len(sh)) - start[own]
+    chosen = []
+    for size in np.unique(width):
+        # windows of this width start where the whole window lies in the text
+        begin = np.flatnonzero((width == size) & (pos + size <= count[own]))
+        if len(begin) == 0:
+            continue
+        win = sh[begin[:, None] + np.arange(size)]
+        chosen.append(begin + size - 1 - np.argmin(win[:, ::-1], axis=1))
+    at = np.unique(np.concatenate(chosen))
+    # each distinct hash once per text, where first chosen
+    order = np.lexsort((at, sh[at], own[at]))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (own[at][order][1:] != own[at][order][:-1]) | (sh[at][order][1:] != sh[at][order][:-1])
+    at = np.sort(at[order[first]])
+    np.cumsum(np.bincount(own[at], minlength=n), out=bounds[1:])
+    return sh[at], bounds
 
 
 def estimate_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ from reprints.candidates import LSHParams, lexical_match
 from reprints.document import Document
 from reprints.families import Family
 
-__all__ = ["content_hash", "bucket_pairs", "verified_pairs", "stable_ids"]
+__all__ = ["content_hash", "bucket_pairs", "marked_pairs", "verified_pairs", "stable_ids"]
 
 Pair = tuple[int, int]
 
@@ -68,13 +68,57 @@ def bucket_pairs(rowids: Sequence[int], keys: np.ndarray, n_shingles: np.ndarray
     return found, star
 
 
+def marked_pairs(rowids: Sequence[int], marks: Sequence[np.ndarray], holders: Mapping[int, list[int]],
+                 held: Mapping[int, int], params: LSHParams, query: bool = False) -> set[Pair]:
+    """Mark candidates of new documents, as :func:`~reprints.candidates.mark_pairs`
+    finds them in a scan: two documents among the first ``max_df`` holding a
+    mark share it, and ``min_marks`` shared marks, ``min_mark_share`` of the
+    distinct marks of the one with fewer, make a pair.
+
+    ``marks`` holds each new document's distinct marks, ``holders`` each mark's
+    first ``max_df`` stored holders (sorted rowids, the new ones included),
+    ``held`` the number of distinct marks of every document met (the new ones
+    included). A query, which is never stored, comes last: it meets a mark's
+    holders only while there are fewer than ``max_df`` of them.
+
+    >>> marked_pairs([9], [np.array([1, 2, 3])], {1: [4, 9], 2: [4, 9], 3: [5, 9]}, {4: 10, 5: 10, 9: 3}, LSHParams())
+    {(4, 9)}
+    """
+    out: set[Pair] = set()
+    if params.min_marks == 0:
+        return out
+    for r, mine in zip(rowids, marks):
+        count: dict[int, int] = {}
+        for m in mine:
+            docs = holders.get(int(m), [])
+            if query:
+                if len(docs) >= params.max_df:
+                    continue
+                others = docs
+            else:
+                k = bisect.bisect_left(docs, r)
+                if k >= len(docs) or docs[k] != r:
+                    continue  # not among the mark's first holders
+                others = docs[:k]
+            for o in others:
+                if o != r:
+                    count[o] = count.get(o, 0) + 1
+        out.update((o, r) for o, c in count.items()
+                   if c >= params.min_marks and c >= params.min_mark_share * min(held[o], held[r]))
+    return out
+
+
 def verified_pairs(found: set[Pair], star: set[Pair], sketches: Mapping[int, tuple[np.ndarray, int, int]],
-                   params: LSHParams) -> list[Pair]:
+                   params: LSHParams, marked: set[Pair] = frozenset()) -> list[Pair]:
     """Same-body pairs, and band pairs that pass :func:`~reprints.candidates.lexical_match`
     on their full signatures (``sketches``: rowid to signature, shingle count and
-    body hash); a band pair of one body is left to the same-body star. Sorted,
-    each as ``(lower, higher)`` rowid."""
+    body hash); a band pair of one body is left to the same-body star. Mark
+    pairs (``marked``, found by shared passages) need no signature check,
+    only not to be copies of one body. Sorted, each as ``(lower, higher)`` rowid."""
     out = set(star)
+    for a, b in marked:
+        if sketches[a][2] != sketches[b][2]:
+            out.add((a, b))
     for a, b in found:
         sa, na, ha = sketches[a]
         sb, nb, hb = sketches[b]

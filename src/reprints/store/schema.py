@@ -20,7 +20,7 @@ from reprints.config import ScanParams, params_from_dict, params_to_dict
 __all__ = ["SCHEMA_VERSION", "MIGRATIONS", "StoreError", "connect"]
 
 #: Version of the table layout; a store made by an older reprints is migrated on open.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _APP_ID = 0x52505254  # "RPRT" in SQLite's application_id: marks the file as ours
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -36,6 +36,8 @@ _SCHEMA = (
     "CREATE TABLE bands(key INTEGER NOT NULL, doc INTEGER NOT NULL)",
     "CREATE INDEX bands_key ON bands(key)",
     "CREATE INDEX bands_doc ON bands(doc)",
+    "CREATE TABLE marks(key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY(key, doc)) WITHOUT ROWID",
+    "CREATE INDEX marks_doc ON marks(doc)",
     """CREATE TABLE pairs(
         a INTEGER NOT NULL, b INTEGER NOT NULL, relation TEXT NOT NULL, score REAL NOT NULL,
         lexical INTEGER NOT NULL, cos REAL NOT NULL, active INTEGER NOT NULL, data BLOB NOT NULL,
@@ -46,7 +48,21 @@ _SCHEMA = (
 )
 
 #: ``{from_version: statements}`` bringing a store up to the next version.
-MIGRATIONS: dict[int, tuple[str, ...]] = {}
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    # 1 -> 2: winnowed marks, a candidate source (see _settings_as_of for the settings)
+    1: ("CREATE TABLE marks(key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY(key, doc)) WITHOUT ROWID",
+        "CREATE INDEX marks_doc ON marks(doc)"),
+}
+
+
+def _settings_as_of(version: int, data: dict) -> dict:
+    """A store's settings as written by schema ``version``, read by this one: a
+    schema-1 store holds no marks for its documents, so it keeps finding
+    candidates as it did (``lsh.min_marks = 0``); a store made anew uses them.
+    Applied when a store is migrated, and in memory when an older one is only read."""
+    if version < 2:
+        data = {**data, "lsh": {**data.get("lsh", {}), "min_marks": 0}}
+    return data
 
 
 class StoreError(Exception):
@@ -77,8 +93,7 @@ def connect(path: Path, params: ScanParams | None, readonly: bool) -> tuple[sqli
         else:
             db = sqlite3.connect(p, isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA busy_timeout = 60000")
-        if exists:
-            _check(db, p, readonly)
+        version = _check(db, p, readonly) if exists else SCHEMA_VERSION
         if not readonly:
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = FULL")
@@ -87,13 +102,15 @@ def connect(path: Path, params: ScanParams | None, readonly: bool) -> tuple[sqli
         row = db.execute("SELECT value FROM info WHERE key = 'params'").fetchone()
         if row is None:
             raise sqlite3.DatabaseError("store is missing its 'params' entry")
-        return db, params_from_dict(orjson.loads(row[0]))
+        return db, params_from_dict(_settings_as_of(version, orjson.loads(row[0])))
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{p}: cannot open store: {exc}") from None
 
 
-def _check(db: sqlite3.Connection, path: Path, readonly: bool) -> None:
-    """Refuse foreign or newer files; migrate older ones."""
+def _check(db: sqlite3.Connection, path: Path, readonly: bool) -> int:
+    """Refuse foreign or newer files; migrate older ones (read-only: read them as
+    they are, their settings as of their schema). Returns the schema the
+    settings are now as of."""
     app = db.execute("PRAGMA application_id").fetchone()[0]
     if app != _APP_ID:
         raise StoreError(f"{path}: an SQLite database, but not a reprints store; refusing to touch it")
@@ -101,15 +118,19 @@ def _check(db: sqlite3.Connection, path: Path, readonly: bool) -> None:
     if version > SCHEMA_VERSION:
         raise StoreError(f"{path}: made by a newer reprints (schema {version}, this one reads "
                          f"up to {SCHEMA_VERSION}); upgrade reprints")
-    if version < SCHEMA_VERSION:
-        if readonly:
-            raise StoreError(f"{path}: schema {version} needs migrating; open it once for writing")
+    if version < SCHEMA_VERSION and not readonly:
         db.execute("BEGIN IMMEDIATE")
         for v in range(version, SCHEMA_VERSION):
             for stmt in MIGRATIONS[v]:
                 db.execute(stmt)
+        row = db.execute("SELECT value FROM info WHERE key = 'params'").fetchone()
+        if row is not None:
+            data = orjson.dumps(_settings_as_of(version, orjson.loads(row[0]))).decode()
+            db.execute("UPDATE info SET value = ? WHERE key = 'params'", (data,))
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         db.execute("COMMIT")
+        return SCHEMA_VERSION
+    return version
 
 
 def _create(db: sqlite3.Connection, params: ScanParams) -> None:

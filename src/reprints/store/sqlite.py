@@ -32,7 +32,7 @@ def _marks(items: Sequence[object]) -> str:
 
 
 class Tables:
-    """The store's tables (``info``, ``documents``, ``bands``, ``pairs``,
+    """The store's tables (``info``, ``documents``, ``bands``, ``marks``, ``pairs``,
     ``prepared``, ``families``) as methods over one connection."""
 
     def __init__(self, db: sqlite3.Connection) -> None:
@@ -162,10 +162,10 @@ class Tables:
         return out
 
     def delete_documents(self, rowids: Sequence[int]) -> None:
-        """Delete documents with their bands, prepared vectors and pairs."""
+        """Delete documents with their bands, marks, prepared vectors and pairs."""
         for chunk in chunks(rowids, 400):
             marks = _marks(chunk)
-            for table, col in (("bands", "doc"), ("prepared", "doc"), ("pairs", "a"), ("pairs", "b"),
+            for table, col in (("bands", "doc"), ("marks", "doc"), ("prepared", "doc"), ("pairs", "a"), ("pairs", "b"),
                                ("documents", "rowid")):
                 self.db.execute(f"DELETE FROM {table} WHERE {col} IN ({marks})", chunk)
 
@@ -200,6 +200,25 @@ class Tables:
         """``(key, rowid)`` of every stored document holding one of ``keys``."""
         for chunk in chunks(keys, 900):
             yield from self.db.execute(f"SELECT key, doc FROM bands WHERE key IN ({_marks(chunk)})", chunk)
+
+    # -- marks -------------------------------------------------------------------------------------
+
+    def insert_marks(self, rows: Iterable[tuple[int, int]]) -> None:
+        """Store ``(mark, rowid)`` rows (a document's marks, each once)."""
+        self.db.executemany("INSERT OR IGNORE INTO marks(key, doc) VALUES (?, ?)", rows)
+
+    def mark_members(self, keys: Sequence[int], first: int) -> Iterator[tuple[int, int]]:
+        """``(mark, rowid)`` of the first ``first`` stored documents (by rowid) holding each of ``keys``."""
+        for chunk in chunks(keys, 900):
+            yield from self.db.execute(
+                f"SELECT key, doc FROM (SELECT key, doc, row_number() OVER (PARTITION BY key ORDER BY doc) AS k "
+                f"FROM marks WHERE key IN ({_marks(chunk)})) WHERE k <= ?", (*chunk, first))
+
+    def mark_counts(self, rowids: Sequence[int]) -> Iterator[tuple[int, int]]:
+        """``(rowid, distinct marks)`` of those of ``rowids`` holding any."""
+        for chunk in chunks(sorted(rowids), 900):
+            yield from self.db.execute(f"SELECT doc, count(*) FROM marks WHERE doc IN ({_marks(chunk)}) GROUP BY doc",
+                                       chunk)
 
     # -- pairs -------------------------------------------------------------------------------------
 
@@ -337,6 +356,11 @@ class Tables:
         orphans = q("SELECT count(*) FROM bands WHERE doc NOT IN (SELECT rowid FROM documents)").fetchone()[0]
         if orphans:
             out.append(f"{orphans} band keys of missing documents")
+        has_marks = q("SELECT count(*) FROM sqlite_master WHERE name = 'marks'").fetchone()[0]  # (schema 1: none)
+        orphans = has_marks and q("SELECT count(*) FROM marks WHERE doc NOT IN (SELECT rowid FROM documents)"
+                                  ).fetchone()[0]
+        if orphans:
+            out.append(f"{orphans} marks of missing documents")
         dangling = q("SELECT count(*) FROM pairs WHERE a NOT IN (SELECT rowid FROM documents) "
                      "OR b NOT IN (SELECT rowid FROM documents)").fetchone()[0]
         if dangling:

@@ -65,7 +65,7 @@ from reprints.records import (document_from_record, document_record, family_from
                               relation_record)
 from reprints.relate import Relation, needs_meaning, relate_meaning, relate_words
 from reprints.sketch import same_body, sketch_batch, with_language
-from reprints.store.incremental import bucket_pairs, content_hash, stable_ids, verified_pairs
+from reprints.store.incremental import bucket_pairs, content_hash, marked_pairs, stable_ids, verified_pairs
 from reprints.store.schema import StoreError, connect
 from reprints.store.sqlite import Tables, chunks
 
@@ -135,6 +135,7 @@ class _Fresh:
     body_hash: np.ndarray
     keys: np.ndarray
     leads: np.ndarray | None
+    marks: list[np.ndarray]
 
 
 class Store:
@@ -372,8 +373,9 @@ class Store:
             docs = [with_language(d, lang) for d, lang in zip(docs, got.langs)]
         bands, rows = p.lsh.layout(p.sketch.num_perm)
         keys = band_keys(sk.signatures, bands, rows).view(np.int64)
+        marks = [np.unique(sk.marks_of(i)).view(np.int64) for i in range(len(docs))]
         return _Fresh(docs, hashes, norms, [len(tokenize(n)) for n in norms], sk.signatures, sk.n_shingles,
-                      sk.body_hash.astype(np.uint64).view(np.int64), keys, got.leads)
+                      sk.body_hash.astype(np.uint64).view(np.int64), keys, got.leads, marks)
 
     def _insert(self, fresh: _Fresh, leads: LeadIndex | None) -> set[int]:
         """Write new documents, find and align their candidate pairs; returns
@@ -389,6 +391,7 @@ class Store:
                 None if fresh.leads is None else fresh.leads[i].tobytes(), now)))
         live = [k for k in range(len(rowids)) if fresh.n_shingles[k] > 0]
         t.insert_bands((int(key), rowids[k]) for k in live for key in fresh.keys[k])
+        t.insert_marks((int(m), rowids[k]) for k in live for m in fresh.marks[k])
         pairs: dict[tuple[int, int], bool] = {(a, b): True for a, b in self._lexical(rowids, fresh)}
         seeds = set(rowids)
         if leads is not None:
@@ -418,17 +421,28 @@ class Store:
             docs.sort()
         first = t.first_copies(sorted({int(h) for h in fresh.body_hash}), skip)
         found, star = bucket_pairs(rowids, fresh.keys, fresh.n_shingles, fresh.body_hash, bucket, first, p, query)
+        marked: set[tuple[int, int]] = set()
+        if p.min_marks:
+            holders: dict[int, list[int]] = {}
+            for key, doc in t.mark_members(sorted({int(m) for ms in fresh.marks for m in ms}), p.max_df):
+                if doc != skip:
+                    holders.setdefault(key, []).append(doc)
+            for docs in holders.values():
+                docs.sort()
+            held = dict(t.mark_counts({d for docs in holders.values() for d in docs} - set(rowids)))
+            held.update((r, len(ms)) for r, ms in zip(rowids, fresh.marks))
+            marked = marked_pairs(rowids, fresh.marks, holders, held, p, query)
         if query:  # a query hears of every stored copy, not just the first
             for i, r in enumerate(rowids):
                 if fresh.n_shingles[i] > 0 and int(fresh.body_hash[i]) in first:
                     star.update((c, r) for c in t.copies(int(fresh.body_hash[i]), skip, p.max_bucket))
-        if not found and not star:
+        if not found and not star and not marked:
             return []
-        others = sorted({a for a, _ in found | star} - set(rowids))
+        others = sorted({a for a, _ in found | star | marked} - set(rowids))
         info = {rid: (np.frombuffer(sig, dtype=np.uint32), nsh, bh) for rid, sig, nsh, bh in t.sketches(others)}
         for i, r in enumerate(rowids):
             info[r] = (fresh.signatures[i], int(fresh.n_shingles[i]), int(fresh.body_hash[i]))
-        return verified_pairs(found, star, info, p)
+        return verified_pairs(found, star, info, p, marked)
 
     def _recheck(self, leads: LeadIndex, docs: list[int]) -> set[int]:
         """Switch stored semantic-only pairs of ``docs`` on or off by today's
