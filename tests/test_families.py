@@ -119,3 +119,24 @@ def test_rebuilding_only_touched_groups_equals_a_full_rebuild():
     want = build_families(cut, meta, words)
     assert want != full
     assert rebuild_families(full, cut, set(fam.members), meta, words) == want
+
+
+def test_meaning_only_joins_what_words_grouped_never_splits_it():
+    """A chain of four versions related by their words is one family without
+    semantic matching; rewrites hanging a second chain off its end must not make
+    a bridge of its middle version and cut the chain apart."""
+    from reprints.align import Alignment
+    from reprints.families import build_families
+    from reprints.relate import Evidence, Relation
+
+    def rel(a, b, name, score):
+        return Relation(a, b, name, score, Evidence(0.5, 0.5, 50, 1, False, False), Alignment((), 100, 100, 50, 50))
+
+    words = [rel("a", "b", "partial", 0.5), rel("b", "c", "partial", 0.5), rel("c", "d", "partial", 0.5)]
+    meaning = [rel("d", "e", "rewrite", 0.6), rel("e", "f", "rewrite", 0.9), rel("f", "g", "rewrite", 0.9)]
+    meta = {x: {} for x in "abcdefg"}
+    [alone] = build_families(words, meta)
+    assert set(alone.members) == set("abcd")
+    both = build_families(words + meaning, meta)
+    assert any(set("abcd") <= set(f.members) for f in both)
+    assert sorted(m for f in both for m in f.members) == sorted(set(m for f in both for m in f.members))

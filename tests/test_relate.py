@@ -56,11 +56,23 @@ def test_meaning_without_names_or_numbers_is_no_evidence():
     from reprints.relate import SemanticEvidence
 
     def sem(facts):
-        return Evidence(0.0, 0.0, 0, 0, False, False, {}, SemanticEvidence(0.8, 0.7, 6, 0.75, facts, "en", "en"))
+        return Evidence(0.0, 0.0, 0, 0, False, False, {}, SemanticEvidence(0.8, 0.7, 6, 0.75, facts, "en", "en", 90))
 
     assert classify(sem(0.9))[0] == "rewrite"
     assert classify(sem(None))[0] == "unrelated"  # nothing to agree on: similar vectors alone
     assert classify(sem(0.2))[0] == "unrelated"
+
+
+def test_a_rewrite_needs_more_than_a_snippet():
+    """Two-line wire snippets ("the case was adjourned until tomorrow") match by
+    meaning whole, facts and all; a rewrite needs words enough to be a story."""
+    from reprints.relate import SemanticEvidence
+
+    def sem(words):
+        return Evidence(0.0, 0.0, 0, 0, False, False, {}, SemanticEvidence(1.0, 1.0, 3, 0.9, 0.6, "en", "en", words))
+
+    assert classify(sem(25))[0] == "unrelated"
+    assert classify(sem(60))[0] == "rewrite"
 
 
 def test_a_newspaper_article_built_on_wire_copy_is_partial_and_its_child():

@@ -43,6 +43,7 @@ GRID: dict[str, tuple[float, ...]] = {
     "rewrite_passages": (1, 2, 3, 4, 6, 8),
     "rewrite_similarity": (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9),
     "rewrite_facts": (0.0, 0.25, 0.5, 0.75, 0.9, 1.0),
+    "rewrite_words": (20, 40, 60, 100),
 }
 
 

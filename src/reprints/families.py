@@ -225,19 +225,24 @@ def _cut_bridges(graph: nx.Graph) -> nx.Graph:
     whole; a crowd of copies (a ring of duplicates) has no such bridge at all.
     """
     graph = graph.copy()
+    size = nx.get_node_attributes(graph, "size")  # versions a node stands for (1 unless set)
+
+    def versions(nodes) -> int:
+        return sum(size.get(v, 1) for v in nodes)
+
     changed = True
     while changed:
         changed = False
         for comp in list(nx.connected_components(graph)):
-            if len(comp) < 5:
+            if versions(comp) < 5:
                 continue
             sub = graph.subgraph(comp)
             for x in sorted(nx.articulation_points(sub)):
                 rest = sub.subgraph(comp - {x})
-                parts = [p for p in nx.connected_components(rest) if len(p) >= 2]
+                parts = [p for p in nx.connected_components(rest) if versions(p) >= 2]
                 if len(parts) < 2:
                     continue
-                strength = [(sum(sub[x][y]["weight"] for y in p if y in sub[x]), len(p), min(p)) for p in parts]
+                strength = [(sum(sub[x][y]["weight"] for y in p if y in sub[x]), versions(p), min(p)) for p in parts]
                 keep = parts[max(range(len(parts)), key=lambda k: (strength[k][0], strength[k][1], strength[k][2]))]
                 graph.remove_edges_from([(x, y) for y in list(graph[x]) if y not in keep])
                 changed = True
@@ -266,14 +271,7 @@ def build_families(
         by_root.setdefault(root(r.a), []).append(r)
     groups: list[set[str]] = []
     for rels in by_root.values():  # bridges are cut component by component: most are too small to have one
-        members = {x for r in rels for x in (r.a, r.b)}
-        if len(members) < 5:
-            groups.append(members)
-            continue
-        graph = nx.Graph()
-        for r in rels:
-            graph.add_edge(r.a, r.b, weight=max(r.score, 0.05))
-        groups += [g for g in nx.connected_components(_cut_bridges(graph)) if len(g) > 1]
+        groups += _cohesive_groups(rels)
     group_of = {m: k for k, g in enumerate(groups) for m in g}
     inside: list[list[Relation]] = [[] for _ in groups]
     for r in linked:
@@ -286,6 +284,56 @@ def build_families(
         origin, reasons = choose_origin(members, meta, rels, words)
         found.append(Family("", origin, reasons, tuple(members), _tree(origin, members, rels, meta)))
     return _numbered(found)
+
+
+def _cohesive_groups(rels: Sequence[Relation]) -> list[set[str]]:
+    """The groups one connected component of related versions falls into once
+    bridges are cut: first among the versions related by their words, as if
+    meaning had not been looked at, then among those groups, each kept whole,
+    with what meaning adds. So matching by meaning only ever joins groups the
+    words found; it never takes a version from one (a rewrite reaching into a
+    group of reprints must not change how the reprints are cut)."""
+    members = {x for r in rels for x in (r.a, r.b)}
+    if len(members) < 5:
+        return [members]
+    by_words = [r for r in rels if r.relation not in _BY_MEANING]
+    lexical: list[set[str]] = []
+    if by_words:
+        root = _linked_roots((r.a, r.b) for r in by_words)
+        parts: dict[str, list[Relation]] = {}
+        for r in by_words:
+            parts.setdefault(root(r.a), []).append(r)
+        for part in parts.values():
+            names = {x for r in part for x in (r.a, r.b)}
+            if len(names) < 5:
+                lexical.append(names)
+                continue
+            graph = nx.Graph()
+            for r in part:
+                graph.add_edge(r.a, r.b, weight=max(r.score, 0.05))
+            lexical += [g for g in nx.connected_components(_cut_bridges(graph)) if len(g) > 1]
+    if len(by_words) == len(rels):
+        return lexical
+    group_of = {m: min(g) for g in lexical for m in g}  # each lexical group as one node, named by its first id
+    graph = nx.Graph()
+    for g in lexical:
+        graph.add_node(min(g), size=len(g))
+    for r in rels:
+        a, b = group_of.get(r.a, r.a), group_of.get(r.b, r.b)
+        if a == b:
+            continue
+        w = max(r.score, 0.05)
+        graph.add_edge(a, b, weight=graph[a][b]["weight"] + w if graph.has_edge(a, b) else w)
+    whole = {min(g): g for g in lexical}
+    out = []
+    for comp in nx.connected_components(_cut_bridges(graph)):
+        versions = set().union(*(whole.get(v, {v}) for v in comp))
+        if len(versions) > 1:
+            out.append(versions)
+    return out
+
+
+_BY_MEANING = frozenset({"rewrite", "translation"})
 
 
 class _Roots:

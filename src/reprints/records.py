@@ -85,7 +85,7 @@ def relation_record(r: Relation) -> bytes:
 
 
 def _sem_fields(s: SemanticEvidence) -> tuple:
-    return (s.a_cover, s.b_cover, s.passages, s.similarity, s.facts, s.lang_a, s.lang_b)
+    return (s.a_cover, s.b_cover, s.passages, s.similarity, s.facts, s.lang_a, s.lang_b, s.words)
 
 
 def _passage_fields(p: Passage) -> tuple:

@@ -51,7 +51,10 @@ class RelateParams:
     least ``rewrite`` of one text and ``rewrite_min`` of the other, in at least
     ``rewrite_passages`` passages of mean similarity ``rewrite_similarity``,
     whose names and numbers agree at least ``rewrite_facts`` (where they state
-    any). Other languages on the two sides make it a ``translation``.
+    any), in at least ``rewrite_words`` matched words on each side (three
+    lines of a wire service's two-line snippets all look alike: a court
+    adjourned, a case resumed). Other languages on the two sides make it a
+    ``translation``.
     """
 
     reformatted: float = 0.9
@@ -65,6 +68,7 @@ class RelateParams:
     rewrite_passages: int = 3
     rewrite_similarity: float = 0.6
     rewrite_facts: float = 0.5
+    rewrite_words: int = 40
 
 
 @by_fields
@@ -109,8 +113,9 @@ class Evidence:
 class SemanticEvidence:
     """What semantic alignment found: share of each text in matched passages
     (by meaning or by words), passages matched by meaning and their mean
-    similarity, agreement of their names and numbers (None: none stated), and
-    each side's language."""
+    similarity, agreement of their names and numbers (None: none stated),
+    each side's language, and the words in matched passages on the side with
+    fewer (0 where not known)."""
 
     a_cover: float
     b_cover: float
@@ -119,18 +124,19 @@ class SemanticEvidence:
     facts: float | None
     lang_a: str
     lang_b: str
+    words: int = 0
 
     def as_dict(self) -> dict[str, object]:
         """The JSON shape used in ``pairs.jsonl``."""
         return {"a_cover": round(self.a_cover, 4), "b_cover": round(self.b_cover, 4), "passages": self.passages,
                 "similarity": round(self.similarity, 4),
                 "facts": None if self.facts is None else round(self.facts, 4),
-                "lang_a": self.lang_a, "lang_b": self.lang_b}
+                "lang_a": self.lang_a, "lang_b": self.lang_b, "words": self.words}
 
     def swapped(self) -> SemanticEvidence:
         """The same evidence seen from B's side."""
         return SemanticEvidence(self.b_cover, self.a_cover, self.passages, self.similarity, self.facts,
-                                self.lang_b, self.lang_a)
+                                self.lang_b, self.lang_a, self.words)
 
 
 @by_fields
@@ -194,7 +200,7 @@ def classify(ev: Evidence, params: RelateParams = RelateParams()) -> tuple[str, 
     ('unrelated', 0.05, False)
     >>> classify(Evidence(0.09, 0.07, 29, 1, False, False, quoted_words=29))  # one quotation in common
     ('unrelated', 0.09, False)
-    >>> classify(Evidence(0.04, 0.05, 25, 1, False, False, {}, SemanticEvidence(0.8, 0.7, 6, 0.75, 0.9, "en", "it")))
+    >>> classify(Evidence(0.04, 0.05, 25, 1, False, False, {}, SemanticEvidence(0.8, 0.7, 6, 0.75, 0.9, "en", "it", 120)))
     ('translation', 0.5625, False)
     """
     if ev.same_text:
@@ -216,7 +222,8 @@ def classify(ev: Evidence, params: RelateParams = RelateParams()) -> tuple[str, 
         lo_c, hi_c = min(sem.a_cover, sem.b_cover), max(sem.a_cover, sem.b_cover)
         if (hi_c >= params.rewrite and lo_c >= params.rewrite_min and sem.passages >= params.rewrite_passages
                 and sem.similarity >= params.rewrite_similarity
-                and sem.facts is not None and sem.facts >= params.rewrite_facts):
+                and sem.facts is not None and sem.facts >= params.rewrite_facts
+                and sem.words >= params.rewrite_words):
             known = "und" not in (sem.lang_a, sem.lang_b)
             name = "translation" if known and sem.lang_a != sem.lang_b else "rewrite"
             return name, round(sem.similarity * (lo_c + hi_c) / 2, 4), False
@@ -378,7 +385,9 @@ def relate_meaning(rel: Relation, sa: SemanticText, sb: SemanticText, params: Sc
     in a pair that is no version of the other are not reuse, and listing them
     would only lower the alignment's precision."""
     s = align_semantic(sa, sb, rel.alignment, params.semantic_align)
-    sem = SemanticEvidence(s.a_cover, s.b_cover, len(s.passages), s.similarity, s.facts, s.lang_a, s.lang_b)
+    al = rel.alignment
+    words = round(min(s.a_cover * al.a_words, s.b_cover * al.b_words))
+    sem = SemanticEvidence(s.a_cover, s.b_cover, len(s.passages), s.similarity, s.facts, s.lang_a, s.lang_b, words)
     ev = replace(rel.evidence, semantic=sem)
     name, score, _ = classify(ev, params.relate)
     if name == "unrelated":
