@@ -51,9 +51,8 @@ class RelateParams:
     least ``rewrite`` of one text and ``rewrite_min`` of the other, in at least
     ``rewrite_passages`` passages of mean similarity ``rewrite_similarity``,
     whose names and numbers agree at least ``rewrite_facts`` (where they state
-    any), in at least ``rewrite_words`` matched words on each side (three
-    lines of a wire service's two-line snippets all look alike: a court
-    adjourned, a case resumed). Other languages on the two sides make it a
+    any), in at least ``rewrite_words`` matched words (on the side with more:
+    three-line wire snippets all look alike, a court adjourned, a case resumed). Other languages on the two sides make it a
     ``translation``.
     """
 
@@ -115,7 +114,8 @@ class SemanticEvidence:
     (by meaning or by words), passages matched by meaning and their mean
     similarity, agreement of their names and numbers (None: none stated),
     each side's language, and the words in matched passages on the side with
-    fewer (0 where not known)."""
+    more (0 where not known; a text in Chinese or Japanese has few words between
+    spaces, so the other side's count is the one that says how much matched)."""
 
     a_cover: float
     b_cover: float
@@ -386,7 +386,7 @@ def relate_meaning(rel: Relation, sa: SemanticText, sb: SemanticText, params: Sc
     would only lower the alignment's precision."""
     s = align_semantic(sa, sb, rel.alignment, params.semantic_align)
     al = rel.alignment
-    words = round(min(s.a_cover * al.a_words, s.b_cover * al.b_words))
+    words = round(max(s.a_cover * al.a_words, s.b_cover * al.b_words))  # (Chinese and Japanese: few "words")
     sem = SemanticEvidence(s.a_cover, s.b_cover, len(s.passages), s.similarity, s.facts, s.lang_a, s.lang_b, words)
     ev = replace(rel.evidence, semantic=sem)
     name, score, _ = classify(ev, params.relate)
