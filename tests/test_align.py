@@ -167,3 +167,19 @@ def test_c_and_python_aligners_agree():
         kinds.update(x.kind for x in got.passages)
     assert kinds == {"verbatim", "near-verbatim"}
     assert sum(len(_align(ta, tb, p, _align_core).passages) for ta, tb, p in pairs) > 6_000  # joined passages
+
+
+def test_pieces_cut_apart_by_a_left_out_line_are_no_passage_alone():
+    """A wire slug and a stock sentence, each under eight words, shared by two
+    snippets of different stories and kept apart by a rule line: no passage, no
+    coverage (before, the two pieces counted as one 12-word match)."""
+    slug = "  ------------------------------------------------------------\n{}: Page 5 (HHH) COURTS {}\n"
+    rule = "  ------------------------------------------------------------\n"
+    a = slug.format("16:59 03/04/00", "GM Substitute") + rule + "The case was adjourned until tomorrow.\nend\n"
+    b = slug.format("11:02 26/01/00", "Minibus") + rule + "The case was adjourned until tomorrow.\nend\n"
+    al = align(_tok(a), _tok(b))
+    assert al.passages == () and al.a_covered == al.b_covered == 0
+    # the same sentence inside a longer shared passage is kept
+    long = "The case was adjourned until tomorrow, when the jury of six men and six women will hear the last witness."
+    al = align(_tok("Earlier today. " + long), _tok(long + " Other news."))
+    assert len(al.passages) == 1 and al.passages[0].words >= 20

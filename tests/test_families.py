@@ -140,3 +140,22 @@ def test_meaning_only_joins_what_words_grouped_never_splits_it():
     both = build_families(words + meaning, meta)
     assert any(set("abcd") <= set(f.members) for f in both)
     assert sorted(m for f in both for m in f.members) == sorted(set(m for f in both for m in f.members))
+
+
+def test_a_lone_version_hanging_off_a_bridge_stays_with_it():
+    """A wire story links a group of papers and, apart, two short PA snippets of
+    its own; it is a bridge and keeps the papers. A brief that only it holds (an
+    article built on two of its sentences) is no group: it stays with the story."""
+    from reprints.align import Alignment
+    from reprints.families import build_families
+    from reprints.relate import Evidence, Relation
+
+    def rel(a, b, score):
+        return Relation(a, b, "partial", score, Evidence(0.5, 0.5, 50, 1, False, False), Alignment((), 100, 100, 50, 50))
+
+    rels = [rel("wire", "p1", 0.9), rel("wire", "p2", 0.9), rel("p1", "p2", 0.9), rel("wire", "p3", 0.8),
+            rel("wire", "snip1", 0.2), rel("snip1", "snip2", 0.6), rel("wire", "brief", 0.4)]
+    fams = build_families(rels, {x: {} for r in rels for x in (r.a, r.b)})
+    by_member = {m: set(f.members) for f in fams for m in f.members}
+    assert by_member["wire"] == {"wire", "p1", "p2", "p3", "brief"}
+    assert by_member["snip1"] == {"snip1", "snip2"}

@@ -198,3 +198,18 @@ def test_c_and_python_offset_maps_agree():
         assert _spans_to_original(norm, spans, _c_spans) == _spans_to_original(norm, spans, None)
         checked += len(spans)
     assert checked > 15_000
+
+
+def test_rule_lines_and_an_outlets_self_description_are_boilerplate():
+    raw = ("  ------------------------------------------------------------------------\n"
+           "              16:59 03/04/00: Page 5 (HHH) COURTS Minibus\n"
+           "  ========================================\n"
+           "The case was adjourned until tomorrow.\n\n"
+           "About the Harbour Gazette: we are an independent newsroom. Call 091 555 0142.\n\n"
+           "About 40 people waited outside: the court was full.\n")
+    n = normalize_text(raw)
+    kinds = [k for _, _, k in n.removed]
+    assert kinds == ["rule", "rule", "promo"]
+    assert "---" not in n.text and "===" not in n.text and "Harbour Gazette" not in n.text
+    assert "About 40 people waited outside" in n.text  # a sentence, not a self-description
+    assert [raw[s:e] for s, e, k in n.removed if k == "promo"][0].startswith("About the Harbour Gazette:")

@@ -25,9 +25,10 @@ typedef struct {
     int block;            /* blocks are runs of kept lines between blank or dropped lines */
 } Line;
 
-/* The prefixes (compared ignoring ASCII case) that a URL, link, promo or about line starts with,
+/* The prefixes (compared ignoring ASCII case) that a URL, link, promo, about or rule line starts with,
  * as the regexes in normalize.py begin: a line starting otherwise cannot be one. */
-static const char *PREFIXES[] = {"<", "[", "htt", "www", "abo", "rel", "rea", "rec", "see", "mor", "als", "top", "ad",
+static const char *PREFIXES[] = {"<", "[", "htt", "www", "abo", "--------", "========", "________",
+                                 "********", "~~~~~~~~", "rel", "rea", "rec", "see", "mor", "als", "top", "ad",
                                  "sub", "sig", "fol", "sha", "cli", "dow", "all", "cop", NULL};
 /* A credit line holds one of these (normalize._CREDIT_HINTS, case kept). */
 static const char *HINTS[] = {"Getty", "Shutterstock", "AP Photo", NULL};

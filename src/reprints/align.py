@@ -38,8 +38,9 @@ class AlignParams:
     """Alignment settings.
 
     ``seed``: words per seed n-gram. ``max_gap``: most words skipped on either
-    side inside one passage. ``min_words``: shortest passage kept (shorter
-    shared bits are stock phrases, not reuse). ``join_gap``: most words
+    side inside one passage. ``min_words``: shortest passage kept, once the
+    pieces of one block are joined (shorter shared bits are stock phrases, not
+    reuse). ``join_gap``: most words
     between two neighbouring passages, in either text, for them to be one
     passage (-1: never join; 0: only across line and paragraph breaks).
     """
@@ -339,8 +340,13 @@ def _align(ta: TokenizedText, tb: TokenizedText, params: AlignParams, core: Call
             rows.extend(_to_row(g, ta, tb) for g in _split_by_paragraph(ch, ta, tb))
     sa = ta.norm.spans_to_original([(r[0], r[1]) for r in rows])
     sb = tb.norm.spans_to_original([(r[2], r[3]) for r in rows])
+    joined = _joined(rows, sa, sb, ta, tb, params.join_gap)
+    # a short piece that joined no neighbour (a slug line, a stock phrase cut off by a line left
+    # out of the body) is no passage: runs align equal numbers of words, so both sides lose its words
+    short = sum(r[4] for r, _, _ in joined if r[4] < params.min_words)
+    a_cov, b_cov = a_cov - short, b_cov - short
     passages = [Passage(x[0], x[1], y[0], y[1], "verbatim" if r[5] else "near-verbatim", r[4])
-                for r, x, y in _joined(rows, sa, sb, ta, tb, params.join_gap)]
+                for r, x, y in joined if r[4] >= params.min_words]
     passages.sort(key=lambda p: (p.a_start, p.b_start))
     return Alignment(tuple(passages), len(ta), len(tb), a_cov, b_cov)
 

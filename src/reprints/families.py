@@ -244,7 +244,9 @@ def _cut_bridges(graph: nx.Graph) -> nx.Graph:
                     continue
                 strength = [(sum(sub[x][y]["weight"] for y in p if y in sub[x]), versions(p), min(p)) for p in parts]
                 keep = parts[max(range(len(parts)), key=lambda k: (strength[k][0], strength[k][1], strength[k][2]))]
-                graph.remove_edges_from([(x, y) for y in list(graph[x]) if y not in keep])
+                # cut from the other groups only: a lone version hanging off x stays with it
+                others = set().union(*(p for p in parts if p is not keep))
+                graph.remove_edges_from([(x, y) for y in list(graph[x]) if y in others])
                 changed = True
                 break
             if changed:

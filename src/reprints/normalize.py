@@ -61,6 +61,8 @@ _PROMO_LINE = re.compile(
     r"|download\s+(?:our|the)\s+app\b|all\s+rights\s+reserved|copyright\s+(?:\u00a9|\(c\)|\d{4})|\u00a9\s*\d{4})",
     re.I,
 )
+# A rule: a line of dashes, equals signs or underscores framing a wire header or a signature
+_RULE_LINE = re.compile(r"^[-=_*~]{8,}$")
 # An outlet describing itself ("About the Harbour Gazette: we are ..."), usually with its contacts
 _ABOUT_LINE = re.compile(r"^[Aa]bout\s+(?:the\s+)?[A-Z][\w'&.-]*(?:\s+[A-Z][\w'&.-]*){0,4}\s*:\s")
 _CREDIT_LINE = re.compile(
@@ -158,6 +160,8 @@ def _line_kind(line: str) -> str | None:
         return "url"
     if line[0] in "aA" and _ABOUT_LINE.match(line):
         return "promo"
+    if line[0] in "-=_*~" and _RULE_LINE.match(line):
+        return "rule"
     if len(line) > 220:
         return None
     if _LINK_LINE.match(line) or _LINK_BARE.match(line):
