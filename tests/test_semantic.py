@@ -305,3 +305,21 @@ def test_multilingual_pair_relations(multilingual_scan):
     # translated passages are marked as such, rewrites as reworded
     kinds = {r.relation: {p.kind for p in r.alignment.passages} for r in result.related}
     assert "translated" in kinds["translation"] and "reworded" in kinds["rewrite"]
+
+
+def test_the_topics_own_names_are_no_passage_facts():
+    """Two answers to one question, both naming the topic in every paragraph and
+    nothing else: meaning alone links them, and the names that agree are the
+    topic's, so there is no fact to agree on (None), and no rewrite."""
+    a = ("Dynamic Programming solves a problem by combining the solutions of smaller problems.\n\n"
+         "Dynamic Programming keeps each solution in a table so it is never worked out twice.\n\n"
+         "Dynamic Programming is used where plain recursion would repeat the same work.")
+    b = ("Dynamic Programming breaks a hard problem into simpler pieces and solves each once.\n\n"
+         "Dynamic Programming stores the answers to the pieces so they can be looked up later.\n\n"
+         "Dynamic Programming suits problems whose pieces overlap with one another.")
+    got = align_semantic(prepare(normalize_text(a)), prepare(normalize_text(b)))
+    assert got.passages and got.facts is None
+    # a number stated in one passage of each is a passage fact
+    c = a + "\n\nBellman named it in 1953."
+    d = b + "\n\nRichard Bellman coined the name in 1953."
+    assert align_semantic(prepare(normalize_text(c)), prepare(normalize_text(d))).facts == 1.0
