@@ -27,8 +27,8 @@ from reprints.normalize import NormText, fold, normalize, sentences
 if TYPE_CHECKING:
     from reprints.config import ScanParams
 
-__all__ = ["RelateParams", "Evidence", "SemanticEvidence", "Relation", "classify", "quoted_words", "directed", "oriented",
-           "relate_words",
+__all__ = ["RelateParams", "Evidence", "SemanticEvidence", "Relation", "classify", "quoted_words", "directed",
+           "oriented", "relate_words",
            "relate_meaning", "needs_meaning", "relate_pairs", "only_in", "metadata_agreement", "meta_date"]
 
 
@@ -52,8 +52,8 @@ class RelateParams:
     ``rewrite_passages`` passages of mean similarity ``rewrite_similarity``,
     whose names and numbers agree at least ``rewrite_facts`` (where they state
     any), in at least ``rewrite_words`` matched words (on the side with more:
-    three-line wire snippets all look alike, a court adjourned, a case resumed). Other languages on the two sides make it a
-    ``translation``.
+    three-line wire snippets all look alike, a court adjourned, a case
+    resumed). Other languages on the two sides make it a ``translation``.
     """
 
     reformatted: float = 0.9

@@ -3,10 +3,11 @@
 A sketch is a MinHash signature over word shingles, an exact hash of the
 word sequence (equal for texts that differ only in case, spacing or
 punctuation), and the text's winnowed marks: a few shingle hashes per window,
-chosen so that two texts sharing a passage of a dozen words share a mark
+chosen so that two texts sharing a passage of eight words share a mark
 whatever else they hold (MinHash estimates the share of the whole; a wire
-story's two paragraphs in a long article are a small share). The signature is *one-permutation* MinHash (Li, Owen & Zhang
-2012) with optimal densification (Shrivastava 2017): each shingle is hashed
+story's two paragraphs in a long article are a small share).
+
+The signature is *one-permutation* MinHash (Li, Owen & Zhang 2012) with optimal densification (Shrivastava 2017): each shingle is hashed
 once and falls into one of ``num_perm`` bins, so the cost is O(shingles)
 rather than O(shingles x permutations). Its collision probability per position
 equals the Jaccard similarity, as with classic MinHash, so banded LSH works the
@@ -115,7 +116,8 @@ class Sketches:
 
 
 def _empty(params: SketchParams) -> Sketches:
-    return Sketches(np.full((0, params.num_perm), _EMPTY, dtype=np.uint32), np.zeros(0, np.int64), np.zeros(0, np.uint64))
+    return Sketches(np.full((0, params.num_perm), _EMPTY, dtype=np.uint32), np.zeros(0, np.int64),
+                    np.zeros(0, np.uint64))
 
 
 def same_body(hash_a: int, n_a: int, hash_b: int) -> bool:
