@@ -18,7 +18,7 @@ scan, so the figures are honest.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Sequence
 
 from reprints.config import ScanParams
@@ -54,7 +54,9 @@ class Calibration:
 
     ``train``/``held_out``: (scores with the starting settings, scores with
     the fitted ones); ``held_out`` is None without a held-out part.
-    ``changed``: threshold name -> (before, after).
+    ``changed``: threshold name -> (before, after). ``rejected``: the changes
+    the fit made but dropped because, with them, the held-out stories scored
+    below the starting settings (``params`` are then the starting ones).
     """
 
     params: ScanParams
@@ -65,6 +67,7 @@ class Calibration:
     tried: int
     train_documents: int
     held_out_documents: int
+    rejected: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def split_truth(truth: Truth, held_out: float, seed: int = 0) -> tuple[Truth, Truth]:
@@ -202,8 +205,12 @@ def calibrate(
     fitted = replace(params, relate=best)
     changed = {n: (getattr(start, n), getattr(best, n)) for n in names if getattr(start, n) != getattr(best, n)}
     scored = None
+    rejected: dict[str, tuple[float, float]] = {}
     if test.family:
         after = scan(docs, fitted) if changed else base
         scored = (evaluate(test, found_from(base.families, base.relations), worst=0), evaluate(test, found_from(after.families, after.relations), worst=0))
+        if metric_of(scored[1], metric) < metric_of(scored[0], metric) - 1e-9:
+            # a fit that does worse on stories it never saw is not reported as a calibration
+            fitted, rejected, changed = params, changed, {}
     return Calibration(fitted, metric, (start_scores, best_scores), scored, changed, tried,
-                       len(fit.family), len(test.family))
+                       len(fit.family), len(test.family), rejected)

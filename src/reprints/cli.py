@@ -328,6 +328,8 @@ def calibrate_cmd(
     if cal.held_out:
         info["held_out_scores"] = {"before": round(metric_of(cal.held_out[0], metric), 4),
                                    "after": round(metric_of(cal.held_out[1], metric), 4)}
+    if cal.rejected:
+        info["rejected"] = {f"relate.{n}": [a, b] for n, (a, b) in cal.rejected.items()}
     try:
         write_config(output, cal.params, info)
     except OSError as exc:
@@ -336,7 +338,11 @@ def calibrate_cmd(
         return
     if unknown:
         console.print(f"{unknown} labelled ids are not in the corpus and are left out")
-    if cal.changed:
+    if cal.rejected:
+        dropped = ", ".join(f"relate.{n} {a} -> {b}" for n, (a, b) in cal.rejected.items())
+        console.print(f"The fitted thresholds ({dropped}) scored below the starting ones on the held-out stories: "
+                      f"kept the starting thresholds")
+    elif cal.changed:
         table = Table(title=f"Thresholds fitted on {cal.train_documents} labelled documents ({cal.tried} settings tried)")
         for col in ("setting", "before", "after"):
             table.add_column(col, justify="left" if col == "setting" else "right")
