@@ -250,15 +250,8 @@ def mark_pairs(sk: Sketches, params: LSHParams = LSHParams()) -> np.ndarray:
     head = np.concatenate([[True], key[1:] != key[:-1]])
     start = np.maximum.accumulate(np.where(head, np.arange(len(key)), 0))
     first = np.arange(len(key)) - start < params.max_df
-    key, doc = key[first], doc[first]
-    codes = []
-    for d in range(1, params.max_df):
-        same = key[d:] == key[:-d]
-        if not same.any():
-            break
-        idx = np.flatnonzero(same)
-        codes.append(doc[idx] * n + doc[idx + d])
-    code, count = np.unique(np.concatenate(codes), return_counts=True)
+    within = _pairs_in_groups(doc[first], key[first], params.max_df - 1)  # a group holds max_df at most now
+    code, count = np.unique(within[:, 0] * n + within[:, 1], return_counts=True)
     a, b = code // n, code % n
     keep = (a < b) & (count >= params.min_marks) & (count >= params.min_mark_share * np.minimum(counts[a], counts[b]))
     return np.stack([a[keep], b[keep]], axis=1)

@@ -299,21 +299,11 @@ def _cohesive_groups(rels: Sequence[Relation]) -> list[set[str]]:
     if len(members) < 5:
         return [members]
     by_words = [r for r in rels if r.relation not in _BY_MEANING]
-    lexical: list[set[str]] = []
-    if by_words:
-        root = _linked_roots((r.a, r.b) for r in by_words)
-        parts: dict[str, list[Relation]] = {}
-        for r in by_words:
-            parts.setdefault(root(r.a), []).append(r)
-        for part in parts.values():
-            names = {x for r in part for x in (r.a, r.b)}
-            if len(names) < 5:
-                lexical.append(names)
-                continue
-            graph = nx.Graph()
-            for r in part:
-                graph.add_edge(r.a, r.b, weight=max(r.score, 0.05))
-            lexical += [g for g in nx.connected_components(_cut_bridges(graph)) if len(g) > 1]
+    words = nx.Graph()
+    for r in by_words:
+        words.add_edge(r.a, r.b, weight=max(r.score, 0.05))
+    # _cut_bridges goes component by component and leaves those under five versions alone
+    lexical = [g for g in nx.connected_components(_cut_bridges(words)) if len(g) > 1]
     if len(by_words) == len(rels):
         return lexical
     group_of = {m: min(g) for g in lexical for m in g}  # each lexical group as one node, named by its first id

@@ -24,6 +24,10 @@ SCHEMA_VERSION = 2
 _APP_ID = 0x52505254  # "RPRT" in SQLite's application_id: marks the file as ours
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
+# winnowed marks, a candidate source since schema 2
+_MARKS = ("CREATE TABLE marks(key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY(key, doc)) WITHOUT ROWID",
+          "CREATE INDEX marks_doc ON marks(doc)")
+
 _SCHEMA = (
     "CREATE TABLE info(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     """CREATE TABLE documents(
@@ -36,8 +40,7 @@ _SCHEMA = (
     "CREATE TABLE bands(key INTEGER NOT NULL, doc INTEGER NOT NULL)",
     "CREATE INDEX bands_key ON bands(key)",
     "CREATE INDEX bands_doc ON bands(doc)",
-    "CREATE TABLE marks(key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY(key, doc)) WITHOUT ROWID",
-    "CREATE INDEX marks_doc ON marks(doc)",
+    *_MARKS,
     """CREATE TABLE pairs(
         a INTEGER NOT NULL, b INTEGER NOT NULL, relation TEXT NOT NULL, score REAL NOT NULL,
         lexical INTEGER NOT NULL, cos REAL NOT NULL, active INTEGER NOT NULL, data BLOB NOT NULL,
@@ -49,9 +52,7 @@ _SCHEMA = (
 
 #: ``{from_version: statements}`` bringing a store up to the next version.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
-    # 1 -> 2: winnowed marks, a candidate source (see _settings_as_of for the settings)
-    1: ("CREATE TABLE marks(key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY(key, doc)) WITHOUT ROWID",
-        "CREATE INDEX marks_doc ON marks(doc)"),
+    1: _MARKS,  # 1 -> 2 (see _settings_as_of for the settings)
 }
 
 

@@ -373,7 +373,7 @@ class Store:
             docs = [with_language(d, lang) for d, lang in zip(docs, got.langs)]
         bands, rows = p.lsh.layout(p.sketch.num_perm)
         keys = band_keys(sk.signatures, bands, rows).view(np.int64)
-        marks = [np.unique(sk.marks_of(i)).view(np.int64) for i in range(len(docs))]
+        marks = [sk.marks_of(i).view(np.int64) for i in range(len(docs))]  # each distinct mark once already
         return _Fresh(docs, hashes, norms, [len(tokenize(n)) for n in norms], sk.signatures, sk.n_shingles,
                       sk.body_hash.astype(np.uint64).view(np.int64), keys, got.leads, marks)
 
