@@ -10,9 +10,13 @@ costs little more than the one scan. The search is coordinate-wise (one
 threshold at a time over a grid, two rounds), starting from the defaults and
 moving only for a real gain, so thresholds without labelled evidence keep
 their defaults; a threshold that moves goes to the middle of the range of
-values that fit best, not to its edge. Labelled stories are split in two:
-the thresholds are fitted on one part and scored on the other with a real
-scan, so the figures are honest.
+values that fit best, not to its edge. Each move is cross-validated by story:
+the fitted stories are cut into folds, the value is chosen on all folds but
+one and scored on that one, and the move is made only if it gains on the
+held-out folds taken together. Labelled stories are also split in two: the
+thresholds are fitted on one part and scored on the other with a real scan,
+so the figures are honest, and a fit that scores below the starting
+thresholds there is not reported.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from reprints.pipeline import ScanResult, scan
 from reprints.progress import Progress
 from reprints.relate import RelateParams, Relation, classify, oriented, relate_meaning
 
-__all__ = ["GRID", "METRICS", "Calibration", "split_truth", "calibrate"]
+__all__ = ["GRID", "METRICS", "Calibration", "split_truth", "story_folds", "calibrate"]
 
 #: Values tried for each threshold (the current value is always tried too).
 GRID: dict[str, tuple[float, ...]] = {
@@ -57,6 +61,9 @@ class Calibration:
     ``changed``: threshold name -> (before, after). ``rejected``: the changes
     the fit made but dropped because, with them, the held-out stories scored
     below the starting settings (``params`` are then the starting ones).
+    ``unconfirmed``: moves that fitted the labels better but did not gain on
+    the cross-validation folds, so were not made. ``gains``: for each change,
+    its gain in the metric summed over the held-out folds.
     """
 
     params: ScanParams
@@ -68,6 +75,9 @@ class Calibration:
     train_documents: int
     held_out_documents: int
     rejected: dict[str, tuple[float, float]] = field(default_factory=dict)
+    unconfirmed: dict[str, tuple[float, float]] = field(default_factory=dict)
+    gains: dict[str, float] = field(default_factory=dict)
+    folds: int = 0
 
 
 def split_truth(truth: Truth, held_out: float, seed: int = 0) -> tuple[Truth, Truth]:
@@ -94,6 +104,26 @@ def split_truth(truth: Truth, held_out: float, seed: int = 0) -> tuple[Truth, Tr
             if all(d in part.family for d in pair):
                 part.relations[pair] = rel
     return fit, test
+
+
+def story_folds(truth: Truth, folds: int, seed: int = 0) -> list[frozenset[str]]:
+    """The labelled documents cut into ``folds`` groups of whole stories (fewer
+    when there are fewer stories), as even in documents as a greedy fill makes them.
+
+    >>> t = Truth({"a": "x", "b": "x", "c": "y", "d": "z"})
+    >>> sorted(sorted(f) for f in story_folds(t, 2))
+    [['a', 'b'], ['c', 'd']]
+    """
+    stories: dict[str, list[str]] = {}
+    for doc, label in sorted(truth.family.items()):
+        stories.setdefault(label, []).append(doc)
+    labels = sorted(stories)
+    random.Random(seed).shuffle(labels)
+    labels.sort(key=lambda lab: -len(stories[lab]))  # stable: shuffled order within one size
+    groups: list[list[str]] = [[] for _ in range(max(1, min(folds, len(labels))))]
+    for label in labels:
+        min(groups, key=len).extend(stories[label])
+    return [frozenset(g) for g in groups if g]
 
 
 def _reclassify(r: Relation, rp: RelateParams) -> Relation:
@@ -141,6 +171,21 @@ def _plateau_middle(values: Sequence[float], good: Sequence[bool], current: floa
     return run[len(run) // 2]
 
 
+def _without(truth: Truth, docs: frozenset[str]) -> Truth:
+    return Truth({d: lab for d, lab in truth.family.items() if d not in docs},
+                 {p: rel for p, rel in truth.relations.items() if p.isdisjoint(docs)})
+
+
+def _best_value(values: Sequence[float], scores: Sequence[float], current: float) -> float:
+    """The value a fit picks from ``scores`` (one per value): ``current`` unless
+    another scores higher, then the middle of the best run."""
+    now = scores[list(values).index(current)]
+    top = max(scores)
+    if top <= now + 1e-9:
+        return current
+    return _plateau_middle(values, [x >= top - 1e-9 for x in scores], current)
+
+
 def calibrate(
     documents: Sequence[Document],
     truth: Truth,
@@ -149,13 +194,17 @@ def calibrate(
     held_out: float = 0.5,
     seed: int = 0,
     rounds: int = 2,
+    folds: int = 5,
     progress: Progress | None = None,
 ) -> Calibration:
     """Fit the relation thresholds of ``params`` to ``truth`` on a corpus.
 
     ``metric`` is ``"f1"`` (pair F1 of the families) or ``"ari"``;
     ``held_out`` is the share of labelled stories kept out of the fit and
-    scored at the end with a real scan (0: fit on all, no held-out score).
+    scored at the end with a real scan (0: fit on all, no held-out score);
+    ``folds``: the fitted stories are cut into this many folds, and a
+    threshold moves only if the move gains on held-out folds (below 2: no
+    cross-validation, every move that fits better is made).
 
     >>> from reprints.load import document_from_text
     >>> body = " ".join(f"word{k}" for k in range(60))
@@ -168,21 +217,32 @@ def calibrate(
         raise ValueError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
     docs = list(documents)
     fit, test = split_truth(truth, held_out, seed)
+    parts = story_folds(fit, folds, seed) if folds >= 2 else []
+    if len(parts) < 2:
+        parts = []
+    rest = [_without(fit, part) for part in parts]
     base = scan(docs, params, progress=progress)
     rels = _with_semantic(base, params)
     meta = {d.id: d.meta for d in base.documents}
     words = {r.a: r.alignment.a_words for r in rels} | {r.b: r.alignment.b_words for r in rels}
     tried = 0
 
-    def trial(rp: RelateParams) -> Scores:
+    def trial(rp: RelateParams) -> tuple[Scores, list[tuple[float, float]]]:
+        """Scores on all fitted stories, and (fit without fold, fold) metrics per fold."""
         nonlocal tried
         tried += 1
         now = [_reclassify(r, rp) for r in rels]
-        return evaluate(fit, found_from(build_families(now, meta, words), now), worst=0)
+        found = found_from(build_families(now, meta, words), now)
+        per_fold = [(metric_of(evaluate(other, found, worst=0), metric),
+                     metric_of(evaluate(fit, found, worst=0, focus=part), metric))
+                    for part, other in zip(parts, rest)]
+        return evaluate(fit, found, worst=0), per_fold
 
     start = params.relate
-    best, best_scores = start, trial(start)
+    best, (best_scores, best_folds) = start, trial(start)
     names = [f.name for f in fields(RelateParams)]
+    gains: dict[str, float] = {}
+    unconfirmed: dict[str, tuple[float, float]] = {}
     for r in range(rounds):
         moved = False
         for k, name in enumerate(names):
@@ -190,27 +250,38 @@ def calibrate(
                 progress("calibrate", r * len(names) + k + 1, rounds * len(names))
             current = getattr(best, name)
             values = sorted(set(GRID.get(name, ())) | {current})
-            scored = {current: best_scores}
+            scored = {current: (best_scores, best_folds)}
             for value in values:
                 if value != current:
                     scored[value] = trial(replace(best, **{name: type(current)(value)}))
-            top = max(metric_of(x, metric) for x in scored.values())
-            if top <= metric_of(best_scores, metric) + 1e-9:
+            value = _best_value(values, [metric_of(scored[v][0], metric) for v in values], current)
+            if value == current:
                 continue  # no gain: keep the value (no evidence to move it)
-            value = _plateau_middle(values, [metric_of(scored[v], metric) >= top - 1e-9 for v in values], current)
-            best, best_scores, moved = replace(best, **{name: type(current)(value)}), scored[value], True
+            # cross-validation: each fold's value is picked without it, then scored on it
+            gain = 0.0
+            for f in range(len(parts)):
+                pick = _best_value(values, [scored[v][1][f][0] for v in values], current)
+                gain += scored[pick][1][f][1] - scored[current][1][f][1]
+            if parts and gain <= 1e-9:
+                unconfirmed[name] = (getattr(start, name), value)
+                continue
+            unconfirmed.pop(name, None)
+            gains[name] = round(gains.get(name, 0.0) + gain, 6)
+            best, (best_scores, best_folds), moved = replace(best, **{name: type(current)(value)}), scored[value], True
         if not moved:
             break
     start_scores = evaluate(fit, found_from(base.families, base.relations), worst=0)
     fitted = replace(params, relate=best)
     changed = {n: (getattr(start, n), getattr(best, n)) for n in names if getattr(start, n) != getattr(best, n)}
-    scored = None
+    gains = {n: g for n, g in gains.items() if n in changed}
+    scored_out = None
     rejected: dict[str, tuple[float, float]] = {}
     if test.family:
         after = scan(docs, fitted) if changed else base
-        scored = (evaluate(test, found_from(base.families, base.relations), worst=0), evaluate(test, found_from(after.families, after.relations), worst=0))
-        if metric_of(scored[1], metric) < metric_of(scored[0], metric) - 1e-9:
+        scored_out = (evaluate(test, found_from(base.families, base.relations), worst=0),
+                      evaluate(test, found_from(after.families, after.relations), worst=0))
+        if metric_of(scored_out[1], metric) < metric_of(scored_out[0], metric) - 1e-9:
             # a fit that does worse on stories it never saw is not reported as a calibration
-            fitted, rejected, changed = params, changed, {}
-    return Calibration(fitted, metric, (start_scores, best_scores), scored, changed, tried,
-                       len(fit.family), len(test.family), rejected)
+            fitted, rejected, changed, gains = params, changed, {}, {}
+    return Calibration(fitted, metric, (start_scores, best_scores), scored_out, changed, tried,
+                       len(fit.family), len(test.family), rejected, unconfirmed, gains, len(parts))

@@ -270,6 +270,9 @@ def calibrate_cmd(
     held_out: float = typer.Option(0.5, "--held-out", min=0.0, max=0.95,
                                    help="Share of labelled stories kept out of the fit and scored at the end (0: none)."),
     seed: int = typer.Option(0, help="Seed of the split into fitted and held-out stories."),
+    folds: int = typer.Option(5, "--folds", min=0, max=50,
+                              help="Cross-validation folds of the fitted stories: a threshold moves only if the move "
+                                   "gains on held-out folds (below 2: no cross-validation)."),
     semantic: Optional[bool] = typer.Option(None, "--semantic/--no-semantic",
                                             help="Calibrate with semantic matching on or off.  [default: on]"),
     config: Optional[Path] = typer.Option(None, "--config", help="Settings to start from (default: the defaults)."),
@@ -279,8 +282,8 @@ def calibrate_cmd(
 
     Scans the corpus once, keeps every aligned pair's evidence, and searches
     the thresholds (reformatted, excerpt, rewrite...) one at a time for the
-    best METRIC on part of the labelled stories; the rest are scored with a
-    real scan, before and after. Pass the file to `scan`, `add` or `serve`
+    best METRIC on part of the labelled stories, cross-validated over
+    folds of them; the rest are scored with a real scan, before and after. Pass the file to `scan`, `add` or `serve`
     with --config.
     """
     from reprints.calibrate import calibrate
@@ -321,13 +324,19 @@ def calibrate_cmd(
                     tasks[stage] = bar.add_task(stage, total=total or None)
                 bar.update(tasks[stage], completed=done, total=total or None)  # type: ignore[arg-type]
 
-        cal = calibrate(docs, labels, params, metric=metric, held_out=held_out, seed=seed, progress=report)
+        cal = calibrate(docs, labels, params, metric=metric, held_out=held_out, seed=seed, folds=folds,
+                        progress=report)
     info = {"truth": str(truth), "corpus": str(path), "metric": metric, "held_out": held_out, "seed": seed,
+            "folds": cal.folds,
             "fitted_documents": cal.train_documents, "held_out_documents": cal.held_out_documents,
             "fitted": {"before": round(metric_of(cal.train[0], metric), 4), "after": round(metric_of(cal.train[1], metric), 4)}}
     if cal.held_out:
         info["held_out_scores"] = {"before": round(metric_of(cal.held_out[0], metric), 4),
                                    "after": round(metric_of(cal.held_out[1], metric), 4)}
+    if cal.gains:
+        info["fold_gains"] = {f"relate.{n}": g for n, g in cal.gains.items()}
+    if cal.unconfirmed:
+        info["unconfirmed"] = {f"relate.{n}": [a, b] for n, (a, b) in cal.unconfirmed.items()}
     if cal.rejected:
         info["rejected"] = {f"relate.{n}": [a, b] for n, (a, b) in cal.rejected.items()}
     try:
@@ -344,14 +353,19 @@ def calibrate_cmd(
                       f"kept the starting thresholds")
     elif cal.changed:
         table = Table(title=f"Thresholds fitted on {cal.train_documents} labelled documents ({cal.tried} settings tried)")
-        for col in ("setting", "before", "after"):
+        cols = ("setting", "before", "after") + (("gain on held-out folds",) if cal.folds else ())
+        for col in cols:
             table.add_column(col, justify="left" if col == "setting" else "right")
         for name, (before, after) in cal.changed.items():
-            table.add_row(f"relate.{name}", str(before), str(after))
+            table.add_row(f"relate.{name}", str(before), str(after),
+                          *([f"{cal.gains.get(name, 0.0):+.4f}"] if cal.folds else []))
         console.print(table)
     else:
         console.print(f"The starting thresholds were already best on {cal.train_documents} labelled documents "
                       f"({cal.tried} settings tried)")
+    if cal.unconfirmed:
+        kept = ", ".join(f"relate.{n} {a} (fits best at {b})" for n, (a, b) in cal.unconfirmed.items())
+        console.print(f"Not moved, the gain did not hold on the {cal.folds} cross-validation folds: {kept}")
     _print_scores(cal.train[0], console, "fitted part, before: ", details=False)
     _print_scores(cal.train[1], console, "fitted part, after:  ", details=False)
     if cal.held_out:
