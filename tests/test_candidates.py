@@ -84,3 +84,34 @@ def test_a_stock_phrase_is_no_candidate_and_a_common_one_pairs_few():
     pairs = {tuple(p) for p in mark_pairs(sketch_texts(texts), LSHParams(max_df=10)).tolist()}
     assert {(i, j) for i in range(10) for j in range(i + 1, 10)} <= pairs
     assert len(pairs) < 100 * 99 // 2 // 10
+
+
+def test_mark_pairs_agree_with_a_plain_count_of_shared_marks():
+    """The bucketed sort finds exactly the pairs a dictionary from each mark to
+    its holders finds, with the first-holders cap and the share rule applied."""
+    from collections import Counter
+
+    from reprints.candidates import mark_pairs
+
+    rng = np.random.default_rng(13)
+    passages = [_story(rng, 25) for _ in range(12)]
+    texts = []
+    for _ in range(120):
+        picks = rng.choice(len(passages), size=int(rng.integers(0, 4)), replace=False)
+        words = _story(rng, 60)
+        for k in picks:
+            words += passages[k] + _story(rng, int(rng.integers(5, 40)))
+        texts.append(" ".join(words))
+    sk = sketch_texts(texts)
+    params = LSHParams(max_df=7, min_marks=2, min_mark_share=0.05)
+    bits = (len(texts) - 1).bit_length()
+    holders: dict[int, list[int]] = {}
+    for i in range(len(texts)):
+        for m in sorted(set((int(x) >> bits) for x in sk.marks_of(i))):
+            holders.setdefault(m, []).append(i)
+    shared = Counter((a, b) for docs in holders.values() for k, a in enumerate(docs[:7]) for b in docs[k + 1:7])
+    want = sorted([a, b] for (a, b), c in shared.items()
+                  if c >= 2 and c >= 0.05 * min(len(sk.marks_of(a)), len(sk.marks_of(b))))
+    got = mark_pairs(sk, params).tolist()
+    assert got == want and len(want) > 50
+    assert len({int(m) >> 61 for m in sk.marks}) == 8  # every bucket of the sort was used
