@@ -311,3 +311,93 @@ def test_partial_reuse_found_by_shared_passages_alone_as_in_a_scan(tmp_path: Pat
         assert [(r.a, r.b, r.relation) for r in hit.relations if wire.id in (r.a, r.b)] == [(rel.a, rel.b, "partial")]
         store.add(_copy(docs[-1:]))
         assert _families(store.families()) == _families(result.families)
+
+
+# -- forgetting ------------------------------------------------------------------------------------
+
+
+def _check_removals(docs, params, subsets, tmp_path, name):
+    """Add everything, then remove each subset in turn: the families are always
+    those of a scan of the documents that remain."""
+    with Store(tmp_path / f"{name}.db", params) as store:
+        store.add(_copy(docs))
+        left = list(docs)
+        for seed, share in subsets:
+            ids = sorted(d.id for d in left)
+            gone = set(random.Random(seed).sample(ids, max(1, int(len(ids) * share))))
+            res = store.remove(sorted(gone) + ["no-such-id"])
+            assert res.removed == len(gone) and res.missing == ["no-such-id"]
+            left = [d for d in left if d.id not in gone]
+            want = _families(scan(_copy(left), params).families)
+            assert _families(store.families()) == want, f"{name}: after removing {sorted(gone)}"
+            assert store.check() == [] and len(store) == len(left)
+
+
+def test_removing_any_subset_gives_the_scan_of_what_remains(tmp_path: Path):
+    _check_removals(_corpus_with_seeds(), ScanParams(jobs=1), [(1, 0.3), (2, 0.2), (3, 0.1)], tmp_path, "news")
+
+
+def test_removing_versions_of_translated_stories_gives_the_scan_of_what_remains(tmp_path: Path):
+    docs = load_corpus(EXAMPLES / "multilingual" / "corpus").documents
+    _check_removals(docs, ScanParams(jobs=1), [(4, 0.3), (5, 0.3)], tmp_path, "multi")
+
+
+def test_seed_origin_removed_the_copy_and_the_rewrite_stay_one_family(tmp_path: Path):
+    if not (SEEDS / SEED_ORIGIN).exists():
+        pytest.skip(f"seed documents not found at {SEEDS}")
+    docs = load_corpus(SEEDS).documents
+    with Store(tmp_path / "seeds.db") as store:
+        store.add(_copy(docs))
+        store.remove([SEED_ORIGIN])
+        want = _families(scan(_copy([d for d in docs if d.id != SEED_ORIGIN])).families)
+        assert _families(store.families()) == want
+        assert store.check() == []
+
+
+def test_a_removal_lets_the_next_holder_of_a_full_mark_or_bucket_in(tmp_path: Path):
+    """With caps of 3 holders a mark and 2 neighbours a bucket, the fourth text
+    sharing a passage is paired by it only once one of the first three goes;
+    the store finds what a scan without it finds."""
+    from dataclasses import replace as _replace
+
+    rng = random.Random(9)
+
+    def words(n):
+        return " ".join(f"w{rng.randrange(50000)}" for _ in range(n))
+
+    passage, story = words(40), words(120)
+    docs = [document_from_text(f"p{k}", words(150) + " " + passage + " " + words(150)) for k in range(6)]
+    docs += [document_from_text(f"c{k}", f"Copy {k} of the story.\n\n" + story + f" Ends {k}.") for k in range(5)]
+    base = ScanParams(semantic=False, jobs=1)
+    params = _replace(base, lsh=_replace(base.lsh, max_df=3, max_bucket=2, min_mark_share=0.0))
+    with Store(tmp_path / "caps.db", params) as store:
+        store.add(_copy(docs))
+        assert _families(store.families()) == _families(scan(_copy(docs), params).families)
+        store.remove(["p0", "p1", "c1"])
+        left = [d for d in docs if d.id not in {"p0", "p1", "c1"}]
+        want = _families(scan(_copy(left), params).families)
+        assert any(set(m) >= {"p2", "p3", "p4"} for m, _ in want)  # p4 joined by the mark p0 held
+        assert _families(store.families()) == want
+        assert store.check() == []
+
+
+def test_expire_forgets_what_is_older_than_the_window(tmp_path: Path):
+    params = ScanParams(semantic=False, jobs=1)
+    docs = load_corpus(EXAMPLES / "corpus").documents
+    with Store(tmp_path / "e.db", params) as store:
+        store.add(_copy(docs[:20]))
+        store.add(_copy(docs[20:]))
+        assert store.expire(3600).removed == 0
+        with sqlite3.connect(tmp_path / "e.db") as db:  # make the first batch a day old
+            db.execute("UPDATE documents SET added = added - 86400 WHERE id IN (%s)" % ",".join("?" * 20),
+                       [d.id for d in docs[:20]])
+        res = store.expire(3600)
+        assert res.removed == 20 and len(store) == len(docs) - 20
+        assert _families(store.families()) == _families(scan(_copy(docs[20:]), params).families)
+        dated = [d for d in docs[20:] if d.meta.get("date")]
+        assert dated, "the example corpus has dated documents"
+        res = store.expire(0, by="date", now=0)  # nothing is dated before 1970
+        assert res.removed == 0
+        res = store.expire(0, by="date", now=time.time() + 10 * 365 * 86400)
+        assert res.removed == len(docs) - 20 and store.families() == []
+        assert store.check() == []

@@ -20,7 +20,7 @@ from reprints.load import iter_load
 from reprints.config import ScanParams
 from reprints.pipeline import compare_documents, scan
 from reprints.report.files import write_outputs
-from reprints.report.terminal import print_comparison, print_families, print_query, print_summary
+from reprints.report.terminal import print_comparison, print_families, print_query, print_summary, printable
 
 if TYPE_CHECKING:
     from reprints.store import Store
@@ -35,8 +35,13 @@ app = typer.Typer(
 
 def _fail(message: str, code: int = 2) -> None:
     """One line on stderr, no traceback, non-zero exit."""
-    print(f"reprints: error: {message}", file=sys.stderr)
+    print(f"reprints: error: {_shown(message)}", file=sys.stderr)
     raise typer.Exit(code)
+
+
+def _shown(text: str) -> str:
+    """A name, id or message safe for the terminal, on one line."""
+    return printable(text, lines=False)
 
 
 def _version(value: bool) -> None:
@@ -93,8 +98,9 @@ def _params(config: Path | None, semantic: bool | None = None, jobs: int | None 
         if threshold is not None:
             params = replace(params, lsh=replace(params.lsh, threshold=threshold))
         if num_perm is not None or shingle is not None:
-            params = replace(params, sketch=replace(params.sketch, num_perm=num_perm or params.sketch.num_perm,
-                                                    shingle=shingle or params.sketch.shingle))
+            params = replace(params, sketch=replace(
+                params.sketch, num_perm=params.sketch.num_perm if num_perm is None else num_perm,
+                shingle=params.sketch.shingle if shingle is None else shingle))
         return params
     except (ValueError, TypeError) as exc:
         _fail(str(exc))
@@ -165,7 +171,7 @@ def scan_cmd(
         console.print(f"Wrote {output / 'pairs.jsonl'} and {output / 'families.jsonl'}")
     elif problems:
         for p in problems:
-            print(f"reprints: skipped {p}", file=sys.stderr)
+            print(f"reprints: skipped {_shown(str(p))}", file=sys.stderr)
 
 
 @app.command("evaluate")
@@ -310,7 +316,7 @@ def calibrate_cmd(
     for item in iter_load(path):
         (problems if isinstance(item, LoadProblem) else docs).append(item)  # type: ignore[arg-type]
     for p in problems:
-        print(f"reprints: skipped {p}", file=sys.stderr)
+        print(f"reprints: skipped {_shown(str(p))}", file=sys.stderr)
     unknown = len(set(labels.family) - {d.id for d in docs})
     if unknown == len(labels.family):
         _fail(f"none of the {len(labels.family)} ids in {truth} is a document of {path}")
@@ -410,6 +416,9 @@ def add_cmd(
     batch: int = typer.Option(500, min=1, help="Documents per transaction; each is safe once reported."),
     config: Optional[Path] = typer.Option(None, "--config", help=_CONFIG_HELP + " A store keeps the settings it "
                                           "was created with; an existing store must match the file."),
+    keep_days: Optional[float] = typer.Option(None, "--keep-days", min=0,
+                                              help="After adding, forget documents added more than this many days "
+                                                   "ago (a store that keeps a window of a feed)."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress and no summary."),
 ) -> None:
     """Add documents to a store, creating it if needed.
@@ -433,7 +442,7 @@ def add_cmd(
             for item in iter_load(path):
                 if isinstance(item, LoadProblem):
                     problems.append(item)
-                    print(f"reprints: skipped {item}", file=sys.stderr)
+                    print(f"reprints: skipped {_shown(str(item))}", file=sys.stderr)
                 yield item
 
     with store, _progress(quiet, console) as bar:
@@ -451,11 +460,94 @@ def add_cmd(
             result = store.add(items(), batch=batch, on_commit=committed)
         except OSError as exc:
             _fail(f"cannot read input: {exc.strerror or exc}")
+        expired = store.expire(keep_days * 86400) if keep_days is not None else None
         stats = store.stats()
     if not quiet:
+        gone = f"{expired.removed} expired; " if expired is not None else ""
         console.print(f"{result.added} added, {result.updated} updated, {result.unchanged} unchanged, "
-                      f"{result.skipped} skipped; {result.families_rebuilt} families rebuilt; store {db}: "
+                      f"{result.skipped} skipped; {gone}{result.families_rebuilt} families rebuilt; store {db}: "
                       f"{stats['documents']} documents in {stats['families']} families", soft_wrap=True)
+
+
+def _existing_store(db: Path) -> Store:
+    """A store that must exist already (remove and expire never create one)."""
+    if not db.exists():
+        _fail(f"no such store: {db}")
+    return _store(db)
+
+
+def _removed(result, db: Path, store: Store, quiet: bool, what: str) -> None:
+    if quiet:
+        return
+    stats = store.stats()
+    Console(highlight=False).print(f"{result.removed} {what}; {result.families_rebuilt} families rebuilt; store {db}: "
+                                   f"{stats['documents']} documents in {stats['families']} families", soft_wrap=True,
+                                   markup=False)
+
+
+@app.command("remove")
+def remove_cmd(
+    ids: List[str] = typer.Argument(..., help="Ids of the documents to forget."),
+    db: Path = typer.Option(..., "--db", help="Store file."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="No summary."),
+) -> None:
+    """Forget documents by id.
+
+    Their pairs go with them, and the families they were in are rebuilt as a
+    scan of the remaining documents would build them, in one transaction. An
+    id that is not stored is reported, and the exit status is then 1.
+    """
+    store = _existing_store(db)
+    with store:
+        result = store.remove(ids)
+        for missing in result.missing:
+            print(f"reprints: not stored: {_shown(missing)}", file=sys.stderr)
+        _removed(result, db, store, quiet, "removed")
+    if result.missing:
+        raise typer.Exit(1)
+
+
+_DURATION = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def _seconds(text: str) -> float:
+    """``30d``, ``12h``, ``90m``, ``3600s`` or ``2w`` in seconds.
+
+    >>> _seconds("30d"), _seconds("1.5h")
+    (2592000.0, 5400.0)
+    """
+    import re
+
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", text)
+    if not m:
+        raise typer.BadParameter(f"expected a number and a unit (s, m, h, d or w), such as 30d, got {text!r}")
+    return float(m.group(1)) * _DURATION[m.group(2)]
+
+
+@app.command("expire")
+def expire_cmd(
+    db: Path = typer.Option(..., "--db", help="Store file."),
+    older_than: str = typer.Option(..., "--older-than", help="Age to forget, such as 30d, 12h or 2w."),
+    by: str = typer.Option("added", "--by", help="Age by when a document was added (added) or by its own date "
+                                                 "(date; undated ones by when they were added)."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="No summary."),
+) -> None:
+    """Forget the documents older than a window.
+
+    A news feed never ends: expiring what is older than the window you follow
+    keeps the store its size. Families are rebuilt as a scan of what remains
+    would build them.
+    """
+    try:
+        seconds = _seconds(older_than)
+    except typer.BadParameter as exc:
+        _fail(f"--older-than: {exc}")
+    if by not in ("added", "date"):
+        _fail(f"--by must be added or date, got {by!r}")
+    store = _existing_store(db)
+    with store:
+        result = store.expire(seconds, by=by)
+        _removed(result, db, store, quiet, "expired")
 
 
 @app.command("query")

@@ -6,11 +6,41 @@ service from rows and requests, and every stage reads them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from reprints._pickle import by_fields
 
-__all__ = ["Corpus", "Document", "LoadProblem"]
+__all__ = ["Corpus", "Document", "LoadProblem", "MAX_ID", "ID_PATTERN", "id_problem"]
+
+#: The longest document id, in characters.
+MAX_ID = 1000
+#: What an id may hold, as a (JSON Schema) pattern: no control characters.
+ID_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+_CONTROL = re.compile("[\\u0000-\\u001f\\u007f-\\u009f]")
+
+
+def id_problem(doc_id: str) -> str | None:
+    """Why ``doc_id`` cannot be a document id, or None. Ids are stored, printed,
+    written to JSON and put in URLs, so each is non-blank UTF-8 text of at
+    most :data:`MAX_ID` characters without control characters (a line break
+    in an id can never be asked for again).
+
+    >>> id_problem("wire/a.txt") is None, id_problem("a\\nb"), id_problem("caf\\udce9.txt")
+    (True, 'id contains a control character (0x0a)', 'id is not valid UTF-8 (an undecodable file name?)')
+    """
+    if not doc_id.strip():
+        return "empty id"
+    if len(doc_id) > MAX_ID:
+        return f"id of {len(doc_id)} characters (at most {MAX_ID})"
+    try:
+        doc_id.encode("utf-8")
+    except UnicodeEncodeError:
+        return "id is not valid UTF-8 (an undecodable file name?)"
+    bad = _CONTROL.search(doc_id)
+    if bad:
+        return f"id contains a control character ({ord(bad.group()):#04x})"
+    return None
 
 
 @by_fields

@@ -77,24 +77,57 @@ def bom_encoding(data: bytes) -> str | None:
     return None
 
 
+def text_encoding(sample: bytes) -> str | None:
+    """The encoding a byte-order mark names, or ``utf-16-le``/``utf-16-be`` for
+    UTF-16 without one (Windows tools write it): most characters of news text
+    are below U+0100, so one byte of each pair is NUL, always the same one.
+
+    >>> text_encoding("Rail strike".encode("utf-16-le")), text_encoding(b"plain")
+    ('utf-16-le', None)
+    """
+    bom = bom_encoding(sample)
+    if bom is not None:
+        return bom
+    n = len(sample) - len(sample) % 2
+    if n < 8:
+        return None
+    even, odd = sample[0:n:2].count(0), sample[1:n:2].count(0)
+    for zeros, other, name in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if zeros * 10 >= n // 2 * 4 and other * 100 <= n // 2:  # 40% of one side NUL, under 1% of the other
+            try:  # the sample may end inside a surrogate pair: then without its last code unit
+                sample[:n].decode(name)
+            except UnicodeDecodeError:
+                try:
+                    sample[:n - 2].decode(name)
+                except UnicodeDecodeError:
+                    continue
+            return name
+    return None
+
+
 def looks_binary(sample: bytes) -> bool:
-    """True for NUL bytes, or more than 10% control bytes, in a non-UTF-16/32 sample."""
-    if not sample or bom_encoding(sample) in ("utf-16", "utf-32"):
+    """True for more than 1% NUL bytes, or more than 10% control bytes, in a
+    sample that is not UTF-16/32 (a stray NUL in a text file is dropped, see
+    :func:`decode_bytes`)."""
+    if not sample or (text_encoding(sample) or "").startswith(("utf-16", "utf-32")):
         return False
-    if b"\x00" in sample:
+    if sample.count(0) * 100 > len(sample):
         return True
     controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     return controls * 10 > len(sample)
 
 
 def decode_bytes(data: bytes, declared: str | None = None) -> str:
-    """Bytes to str: BOM, else UTF-8, else a declared charset, else cp1252, else latin-1.
+    """Bytes to str: BOM (or BOM-less UTF-16), else UTF-8, else a declared
+    charset, else cp1252, else latin-1. NUL bytes are dropped outside UTF-16/32.
 
-    Raises UnicodeDecodeError only for a UTF-16/32 BOM followed by invalid data.
+    Raises UnicodeDecodeError only for UTF-16/32 followed by invalid data.
     """
-    bom = bom_encoding(data)
+    bom = text_encoding(data[:SAMPLE_BYTES])
     if bom is not None:
         return data.decode(bom)
+    if b"\x00" in data:
+        data = data.replace(b"\x00", b"")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -158,7 +191,8 @@ def bytes_to_text(data: bytes, name: str, declared: str | None = None) -> str | 
     """Decode and clean a whole text file, or say why it cannot be a document."""
     if not data.strip():
         return LoadProblem(name, None, "empty file")
-    if looks_binary(data[:SAMPLE_BYTES]) or (bom_encoding(data) is None and b"\x00" in data):
+    if looks_binary(data[:SAMPLE_BYTES]) or (text_encoding(data[:SAMPLE_BYTES]) is None
+                                             and data.count(0) * 100 > len(data)):
         return LoadProblem(name, None, "binary content")
     try:
         text = clean_text(decode_bytes(data, declared))

@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from reprints.document import Document, LoadProblem
+from reprints.document import Document, LoadProblem, id_problem
 from reprints.load.decode import os_message
 from reprints.load.formats import (
     FORMATS,
@@ -33,14 +33,18 @@ def iter_corpus(root: Path, shown: str, parse_headers: bool) -> Iterator[Documen
     seen: dict[str, str] = {}
     for source in sources:
         if isinstance(source, LoadProblem):
-            yield source
+            yield _named(source)
             continue
         file_id = source.name if is_folder else root.name
         for item in _read_source(source, file_id):
             if isinstance(item, LoadProblem):
-                yield item
+                yield _named(item)
                 continue
             doc, line = item
+            problem = id_problem(doc.id)
+            if problem is not None:
+                yield _named(LoadProblem(source.name, line, problem))
+                continue
             where = source.name if line is None else f"{source.name}:{line}"
             first = seen.get(doc.id)
             if first is not None:
@@ -48,6 +52,17 @@ def iter_corpus(root: Path, shown: str, parse_headers: bool) -> Iterator[Documen
                 continue
             seen[doc.id] = where
             yield parsed(doc) if parse_headers else doc
+
+
+def _named(problem: LoadProblem) -> LoadProblem:
+    """A problem whose file name can be printed and written: the bytes of a
+    name that is not UTF-8 are shown as ``\\xe9`` escapes."""
+    try:
+        problem.source.encode("utf-8")
+        return problem
+    except UnicodeEncodeError:
+        shown = problem.source.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        return LoadProblem(shown, problem.line, problem.message)
 
 
 def _walk(folder: Path, rel: str, visited: set[tuple[int, int]]) -> Iterator[SourceFile | LoadProblem]:

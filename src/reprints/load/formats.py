@@ -18,12 +18,12 @@ import orjson
 from reprints.document import Document, LoadProblem
 from reprints.load.decode import (
     SAMPLE_BYTES,
-    bom_encoding,
     bytes_to_text,
     clean_text,
     decode_bytes,
     decode_legacy,
     looks_binary,
+    text_encoding,
     unescape_surrogates,
 )
 from reprints.load.header import Style, Unparsed
@@ -167,8 +167,8 @@ def read_jsonl(source: SourceFile) -> Iterator[Read | LoadProblem]:
 
 def _jsonl_lines(fh: BinaryIO, sample: bytes) -> Iterator[tuple[int, bytes | str]]:
     """Numbered lines: streamed bytes normally, decoded text for UTF-16/32 files."""
-    bom = bom_encoding(sample)
-    if bom in ("utf-16", "utf-32"):
+    bom = text_encoding(sample)
+    if bom is not None and bom.startswith(("utf-16", "utf-32")):
         text = fh.read().decode(bom, errors="replace")
         yield from enumerate(text.split("\n"), 1)
         return
@@ -217,7 +217,7 @@ def read_csv(source: SourceFile, fmt: str) -> Iterator[Read | LoadProblem]:
             yield LoadProblem(source.name, None, "binary content")
             return
         fh.seek(0)
-        encoding = bom_encoding(sample) or "utf-8"
+        encoding = text_encoding(sample) or "utf-8"
         stream = io.TextIOWrapper(fh, encoding=encoding, errors="surrogateescape", newline="")
         reader = csv.reader(stream, delimiter="\t" if fmt == "tsv" else ",", strict=True)
         try:
@@ -248,6 +248,10 @@ def read_csv(source: SourceFile, fmt: str) -> Iterator[Read | LoadProblem]:
                 continue
             if len(row) > width:
                 yield LoadProblem(source.name, start, f"row has {len(row)} fields, header has {width}")
+                continue
+            if len(row) < width:  # a line break in an unquoted field cuts one row in two, neither a document
+                yield LoadProblem(source.name, start, f"row has {len(row)} fields, header has {width} "
+                                                      f"(a line break in an unquoted field?)")
                 continue
             record = {name: unescape_surrogates(value) for name, value in zip(header, row)}
             yield _row_document(record, source.name, start, fmt)
@@ -311,6 +315,9 @@ def _row_document(record: Mapping[str, object], source: str, line: int, fmt: str
     if missing:
         return LoadProblem(source, line, f"missing field {_quoted(missing)}")
     raw_id, raw_text = record[id_key or "id"], record[text_key or "text"]
+    if isinstance(raw_id, float) and raw_id.is_integer() and abs(raw_id) >= 2**63:
+        return LoadProblem(source, line, "field 'id' is an integer too large to keep exactly (over 64 bits); "
+                                         "write it as a string")
     if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)):
         got = _json_type(raw_id)
         return LoadProblem(source, line, f"field 'id' must be a string or an integer, got {got}")
@@ -324,6 +331,9 @@ def _row_document(record: Mapping[str, object], source: str, line: int, fmt: str
     if not isinstance(raw_text, str):
         return LoadProblem(source, line, f"field 'text' must be a string, got {_json_type(raw_text)}")
     others = {key: value for key, value in record.items() if key != id_key and key != text_key}
-    meta = canonical_meta(others)
+    try:
+        meta = canonical_meta(others)
+    except ValueError as exc:
+        return LoadProblem(source, line, str(exc))
     meta["format"] = fmt
     return Unparsed(doc_id, clean_text(raw_text), meta, (), "plain"), line

@@ -57,10 +57,14 @@ def _stringify(value: object) -> str | None:
 
 
 def canonical_meta(raw: Mapping[str, object]) -> dict[str, str]:
-    """Stringify values, drop empty ones, fold aliases (author -> byline ...), ISO dates."""
+    """Stringify values, drop empty ones, fold aliases (author -> byline ...), ISO dates.
+    Raises ValueError for a value that cannot be kept as text (JSON nested too deeply)."""
     values: dict[str, str] = {}
     for key, value in raw.items():
-        text = _stringify(value)
+        try:
+            text = _stringify(value)
+        except TypeError:  # orjson: "Recursion limit reached"
+            raise ValueError(f"field {str(key)!r} is nested too deeply to keep (over 254 levels)") from None
         if text is not None:
             values[str(key)] = text
     meta: dict[str, str] = {}

@@ -3,6 +3,7 @@ family lists, drawn with rich (colours on a terminal, plain text when piped)."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import TYPE_CHECKING, Sequence
 
@@ -20,7 +21,32 @@ from reprints.relate import Relation
 if TYPE_CHECKING:
     from reprints.store import QueryResult
 
-__all__ = ["print_summary", "print_comparison", "print_query", "print_families"]
+__all__ = ["print_summary", "print_comparison", "print_query", "print_families", "printable"]
+
+#: C0 controls but tab and line feed, DEL and C1: what a terminal would obey rather than show.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_LINES = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _picture(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return chr(0x2400 + code) if code < 0x20 else "\u2421" if code == 0x7F else "\ufffd"
+
+
+def printable(text: str, lines: bool = True) -> str:
+    r"""``text`` safe to print on a terminal: each control character (an escape
+    sequence's ESC, a bell, a carriage return) becomes its visible picture, one
+    character for one, so offsets into the text still hold. ``lines=False``
+    pictures line feeds and tabs too (for ids and names on one line).
+
+    >>> printable("\x1b[2Jred"), printable("a\nb", lines=False)
+    ('\u241b[2Jred', 'a\u240ab')
+    """
+    return (_CONTROL if lines else _CONTROL_LINES).sub(_picture, text)
+
+
+def _id(text: str) -> str:
+    return printable(text, lines=False)
 
 _STYLES = {"verbatim": "on dark_green", "near-verbatim": "on dark_olive_green3", "reworded": "on dark_blue",
            "translated": "on dark_magenta", "text": "bold red"}
@@ -43,7 +69,7 @@ def print_summary(result: ScanResult, console: Console, max_families: int = 20, 
     if result.problems:
         console.print(f"[red]Skipped {len(result.problems)} item(s):[/red]")
         for p in result.problems[:max_problems]:
-            console.print(f"  {p}", markup=False, highlight=False, soft_wrap=True)
+            console.print(f"  {_id(str(p))}", markup=False, highlight=False, soft_wrap=True)
         if len(result.problems) > max_problems:
             console.print(f"  ... and {len(result.problems) - max_problems} more")
     if not result.families:
@@ -52,7 +78,7 @@ def print_summary(result: ScanResult, console: Console, max_families: int = 20, 
     for fam in result.families[:max_families]:
         why = ", ".join(r.split(" (")[0] for r in fam.reasons)
         tree = Tree(Text.assemble((fam.id, "bold"), f"  {len(fam.members)} versions  origin ",
-                                  (fam.origin, "bold cyan"), f"  ({why})"))
+                                  (_id(fam.origin), "bold cyan"), f"  ({_id(why)})"))
         nodes = {fam.origin: tree}
         for edge in fam.tree:
             changed = [f"{len(x)} {name}" for x, name in ((edge.added, "added"), (edge.dropped, "dropped"),
@@ -60,7 +86,7 @@ def print_summary(result: ScanResult, console: Console, max_families: int = 20, 
                        if x]
             lang = f" [{langs[edge.child]}]" if langs.get(edge.child) else ""
             nodes[edge.child] = nodes[edge.parent].add(Text.assemble(
-                edge.child, lang, "  ", (edge.relation, "green"),
+                _id(edge.child), _id(lang), "  ", (edge.relation, "green"),
                 ("  " + ", ".join(changed), "dim") if changed else ""))
         console.print(tree)
     if len(result.families) > max_families:
@@ -74,7 +100,7 @@ def _flat(text: str, limit: int = 240) -> str:
 
 
 def _marked(doc: Document, spans: list[tuple[int, int, str]]) -> Text:
-    text = Text(doc.text)
+    text = Text(printable(doc.text))
     for s, e, kind in spans:
         style = _STYLES.get(kind, _REMOVED_STYLE)
         text.stylize(style, s, e)
@@ -88,8 +114,8 @@ def print_comparison(a: Document, b: Document, rel: Relation, console: Console, 
     first, second = (a, b) if rel.a == a.id else (b, a)
     parts: list[str | tuple[str, str]] = [
         (rel.relation, "bold"), f"  score {rel.score:.2f}  ",
-        f"{first.id} found in {second.id}: {ev.a_in_b:.0%}  ",
-        f"{second.id} found in {first.id}: {ev.b_in_a:.0%}  ",
+        f"{_id(first.id)} found in {_id(second.id)}: {ev.a_in_b:.0%}  ",
+        f"{_id(second.id)} found in {_id(first.id)}: {ev.b_in_a:.0%}  ",
         f"passages {ev.passages}, shared words {ev.shared_words}",
     ]
     if ev.semantic is not None:
@@ -102,8 +128,8 @@ def print_comparison(a: Document, b: Document, rel: Relation, console: Console, 
     spans_a = [(p.a_start, p.a_end, p.kind) for p in rel.alignment.passages] + list(rel.a_only)
     spans_b = [(p.b_start, p.b_end, p.kind) for p in rel.alignment.passages] + list(rel.b_only)
     table = Table(show_lines=False, expand=True, width=width)
-    table.add_column(first.id, ratio=1, overflow="fold")
-    table.add_column(second.id, ratio=1, overflow="fold")
+    table.add_column(Text(_id(first.id)), ratio=1, overflow="fold")
+    table.add_column(Text(_id(second.id)), ratio=1, overflow="fold")
     table.add_row(_marked(first, spans_a), _marked(second, spans_b))
     console.print(table)
     console.print(Text.assemble(("aligned", _STYLES["verbatim"]), " ", ("near-verbatim", _STYLES["near-verbatim"]),
@@ -114,18 +140,20 @@ def print_comparison(a: Document, b: Document, rel: Relation, console: Console, 
         console.print("[bold]Quotes worded differently[/bold]", highlight=False)
         for q in variants:
             who = q.a_speaker or q.b_speaker or "unattributed"
-            console.print(f"  {who}: \"{_flat(first.text[q.a_start:q.a_end])}\"", markup=False, soft_wrap=True)
-            console.print(f"  {' ' * len(who)}  \"{_flat(second.text[q.b_start:q.b_end])}\"  "
+            who = _id(who)
+            console.print(f"  {who}: \"{_id(_flat(first.text[q.a_start:q.a_end]))}\"", markup=False, soft_wrap=True)
+            console.print(f"  {' ' * len(who)}  \"{_id(_flat(second.text[q.b_start:q.b_end]))}\"  "
                           f"(similarity {q.similarity:.2f})", markup=False, soft_wrap=True)
-    for label, doc, only in ((f"Only in {first.id}", first, rel.a_only), (f"Only in {second.id}", second, rel.b_only)):
+    for label, doc, only in ((f"Only in {_id(first.id)}", first, rel.a_only),
+                             (f"Only in {_id(second.id)}", second, rel.b_only)):
         if not only:
             continue
-        console.print(f"[bold]{label}[/bold]", highlight=False)
+        console.print(Text(label, "bold"))
         for s, e, kind in only:
             snippet = " ".join(doc.text[s:e].split())
             if len(snippet) > 160:
                 snippet = snippet[:157] + "..."
-            console.print(f"  [{kind}] {snippet}", markup=False, highlight=False, soft_wrap=True)
+            console.print(f"  [{kind}] {_id(snippet)}", markup=False, highlight=False, soft_wrap=True)
 
 
 def print_query(result: QueryResult, console: Console, max_passages: int = 12) -> None:
@@ -134,38 +162,38 @@ def print_query(result: QueryResult, console: Console, max_passages: int = 12) -
     doc = result.document
     fam = result.family
     if not result.relations:
-        console.print(Panel(Text(f"{doc.id}: no version of this story in the store"), title="reprints query"))
+        console.print(Panel(Text(f"{_id(doc.id)}: no version of this story in the store"), title="reprints query"))
         return
-    parts: list[str | tuple[str, str]] = [(doc.id, "bold")]
+    parts: list[str | tuple[str, str]] = [(_id(doc.id), "bold")]
     if result.known:
         parts.append("  (already in the store)")
     if fam is not None:
         parts += [f"\nfamily {fam.id or '(new: it would pair with one stored document)'}, ",
-                  f"{len(fam.members)} stored version(s); origin ", (fam.origin, "bold")]
+                  f"{len(fam.members)} stored version(s); origin ", (_id(fam.origin), "bold")]
         if fam.reasons:
-            parts.append(f" ({'; '.join(fam.reasons)})")
+            parts.append(f" ({_id('; '.join(fam.reasons))})")
     if result.origin is not None:
         parts.append(f"\nrelation to the origin: {result.origin.relation} (score {result.origin.score:.2f})")
     if result.would_be_origin:
         parts.append(("\nif added, it would become the family's origin", "bold"))
     console.print(Panel(Text.assemble(*parts), title="reprints query"))
     table = Table(title="Stored versions it matches")
-    for col in ("document", "relation", "score", "passages", f"{doc.id} found there", "found in it"):
-        table.add_column(col, overflow="fold")
+    for col in ("document", "relation", "score", "passages", f"{_id(doc.id)} found there", "found in it"):
+        table.add_column(Text(col), overflow="fold")
     for r in result.relations:
         mine_a = r.a == doc.id
         other = r.b if mine_a else r.a
         ev = r.evidence
         a_cov, b_cov = (ev.semantic.a_cover, ev.semantic.b_cover) if ev.semantic else (ev.a_in_b, ev.b_in_a)
-        table.add_row(other, r.relation, f"{r.score:.2f}", str(len(r.alignment.passages)),
+        table.add_row(Text(_id(other)), r.relation, f"{r.score:.2f}", str(len(r.alignment.passages)),
                       f"{(a_cov if mine_a else b_cov):.0%}", f"{(b_cov if mine_a else a_cov):.0%}")
     console.print(table)
     best = result.relations[0]
-    console.print(f"[bold]Passages aligned with {best.b if best.a == doc.id else best.a}[/bold]", highlight=False)
+    console.print(Text(f"Passages aligned with {_id(best.b if best.a == doc.id else best.a)}", "bold"))
     for p in best.alignment.passages[:max_passages]:
         s, e = (p.a_start, p.a_end) if best.a == doc.id else (p.b_start, p.b_end)
         console.print(Text.assemble((f"  {p.kind:<13}", _STYLES.get(p.kind, "")), f" {s}-{e}  ",
-                                    _flat(doc.text[s:e], 140)), soft_wrap=True)
+                                    _id(_flat(doc.text[s:e], 140))), soft_wrap=True)
     if len(best.alignment.passages) > max_passages:
         console.print(f"  ... and {len(best.alignment.passages) - max_passages} more", highlight=False)
 
@@ -177,5 +205,5 @@ def print_families(families: Sequence[Family], console: Console, limit: int = 50
         table.add_column(col, overflow="fold")
     for f in families[:limit]:
         kinds = Counter(e.relation for e in f.tree)
-        table.add_row(f.id, str(len(f.members)), f.origin, ", ".join(f"{n} {k}" for k, n in kinds.most_common()))
+        table.add_row(Text(_id(f.id)), str(len(f.members)), Text(_id(f.origin)), ", ".join(f"{n} {k}" for k, n in kinds.most_common()))
     console.print(table)

@@ -20,7 +20,7 @@ from reprints.candidates import LSHParams, lexical_match
 from reprints.document import Document
 from reprints.families import Family
 
-__all__ = ["content_hash", "bucket_pairs", "marked_pairs", "verified_pairs", "stable_ids"]
+__all__ = ["content_hash", "bucket_pairs", "marked_pairs", "window_pairs", "verified_pairs", "stable_ids"]
 
 Pair = tuple[int, int]
 
@@ -69,7 +69,8 @@ def bucket_pairs(rowids: Sequence[int], keys: np.ndarray, n_shingles: np.ndarray
 
 
 def marked_pairs(rowids: Sequence[int], marks: Sequence[np.ndarray], holders: Mapping[int, list[int]],
-                 held: Mapping[int, int], params: LSHParams, query: bool = False) -> set[Pair]:
+                 held: Mapping[int, int], params: LSHParams, query: bool = False,
+                 admitted: bool = False) -> set[Pair]:
     """Mark candidates of new documents, as :func:`~reprints.candidates.mark_pairs`
     finds them in a scan: two documents among the first ``max_df`` holding a
     mark share it, and ``min_marks`` shared marks, ``min_mark_share`` of the
@@ -79,7 +80,9 @@ def marked_pairs(rowids: Sequence[int], marks: Sequence[np.ndarray], holders: Ma
     first ``max_df`` stored holders (sorted rowids, the new ones included),
     ``held`` the number of distinct marks of every document met (the new ones
     included). A query, which is never stored, comes last: it meets a mark's
-    holders only while there are fewer than ``max_df`` of them.
+    holders only while there are fewer than ``max_df`` of them. With
+    ``admitted``, ``rowids`` are stored documents that a removal let into the
+    first holders of some marks: each meets the holders before and after it.
 
     >>> marked_pairs([9], [np.array([1, 2, 3])], {1: [4, 9], 2: [4, 9], 3: [5, 9]}, {4: 10, 5: 10, 9: 3}, LSHParams())
     {(4, 9)}
@@ -99,13 +102,25 @@ def marked_pairs(rowids: Sequence[int], marks: Sequence[np.ndarray], holders: Ma
                 k = bisect.bisect_left(docs, r)
                 if k >= len(docs) or docs[k] != r:
                     continue  # not among the mark's first holders
-                others = docs[:k]
+                others = docs if admitted else docs[:k]
             for o in others:
                 if o != r:
                     count[o] = count.get(o, 0) + 1
-        out.update((o, r) for o, c in count.items()
+        out.update((min(o, r), max(o, r)) if admitted else (o, r) for o, c in count.items()
                    if c >= params.min_marks and c >= params.min_mark_share * min(held[o], held[r]))
     return out
+
+
+def window_pairs(bucket: Sequence[int], params: LSHParams) -> set[Pair]:
+    """The band pairs of one bucket (sorted rowids) as ``scan`` makes them:
+    each document with the last ``max_bucket`` before it. After a removal the
+    store aligns those of a full bucket it had not met yet.
+
+    >>> sorted(window_pairs([1, 2, 3, 4], LSHParams(max_bucket=2)))
+    [(1, 2), (1, 3), (2, 3), (2, 4), (3, 4)]
+    """
+    cap = params.max_bucket
+    return {(o, r) for j, r in enumerate(bucket) for o in bucket[max(0, j - cap):j]}
 
 
 def verified_pairs(found: set[Pair], star: set[Pair], sketches: Mapping[int, tuple[np.ndarray, int, int]],

@@ -207,6 +207,24 @@ class Tables:
         """Store ``(mark, rowid)`` rows (a document's marks, each once)."""
         self.db.executemany("INSERT OR IGNORE INTO marks(key, doc) VALUES (?, ?)", rows)
 
+    def keys_of(self, table: str, rowids: Sequence[int]) -> set[int]:
+        """The distinct band keys (``table`` "bands") or marks ("marks") of ``rowids``."""
+        assert table in ("bands", "marks")
+        out: set[int] = set()
+        for chunk in chunks(sorted(rowids), 900):
+            out.update(r[0] for r in self.db.execute(f"SELECT DISTINCT key FROM {table} WHERE doc IN ({_marks(chunk)})",
+                                                     chunk))
+        return out
+
+    def marks_by_doc(self, rowids: Sequence[int]) -> Iterator[tuple[int, int]]:
+        """``(rowid, mark)`` of every mark of ``rowids``."""
+        for chunk in chunks(sorted(rowids), 900):
+            yield from self.db.execute(f"SELECT doc, key FROM marks WHERE doc IN ({_marks(chunk)})", chunk)
+
+    def added_rows(self) -> Iterator[tuple[str, int, float, str]]:
+        """``(id, rowid, added, meta)`` of every document."""
+        yield from self.db.execute("SELECT id, rowid, added, meta FROM documents")
+
     def mark_members(self, keys: Sequence[int], first: int) -> Iterator[tuple[int, int]]:
         """``(mark, rowid)`` of the first ``first`` stored documents (by rowid) holding each of ``keys``."""
         for chunk in chunks(keys, 900):
@@ -265,6 +283,11 @@ class Tables:
 
     def set_active(self, a: int, b: int, active: bool) -> None:
         self.db.execute("UPDATE pairs SET active = ? WHERE a = ? AND b = ?", (int(active), a, b))
+
+    def is_lexical(self, a: int, b: int) -> bool | None:
+        """Whether a stored pair is a lexical candidate (None: not stored)."""
+        row = self.db.execute("SELECT lexical FROM pairs WHERE a = ? AND b = ?", (a, b)).fetchone()
+        return None if row is None else bool(row[0])
 
     def make_lexical(self, a: int, b: int) -> bool:
         """Mark a stored pair as a lexical, active candidate; False when it is not stored."""

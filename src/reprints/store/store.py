@@ -54,7 +54,7 @@ from reprints.align import TokenizedText, tokenize
 from reprints.align_semantic import SemanticText, prepare_many, rebuild
 from reprints.candidates import band_keys
 from reprints.config import ScanParams
-from reprints.document import Document, LoadProblem
+from reprints.document import Document, LoadProblem, id_problem
 from reprints.embed import DIM
 from reprints.families import Family, choose_origin, settle_families
 from reprints.leads import LeadIndex
@@ -65,11 +65,12 @@ from reprints.records import (document_from_record, document_record, family_from
                               relation_record)
 from reprints.relate import Relation, needs_meaning, relate_meaning, relate_words
 from reprints.sketch import same_body, sketch_batch, with_language
-from reprints.store.incremental import bucket_pairs, content_hash, marked_pairs, stable_ids, verified_pairs
+from reprints.store.incremental import (bucket_pairs, content_hash, marked_pairs, stable_ids, verified_pairs,
+                                       window_pairs)
 from reprints.store.schema import StoreError, connect
 from reprints.store.sqlite import Tables, chunks
 
-__all__ = ["Store", "AddResult", "QueryResult"]
+__all__ = ["Store", "AddResult", "QueryResult", "RemoveResult"]
 
 @dataclass
 class AddResult:
@@ -83,6 +84,18 @@ class AddResult:
     skipped: int = 0
     families_rebuilt: int = 0
     problems: list[LoadProblem] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class RemoveResult:
+    """What one :meth:`Store.remove` or :meth:`Store.expire` did: documents
+    ``removed``, ids asked for that are not stored (``missing``), and the
+    families rebuilt."""
+
+    removed: int = 0
+    missing: list[str] = field(default_factory=list)
+    families_rebuilt: int = 0
     seconds: float = 0.0
 
 
@@ -293,6 +306,9 @@ class Store:
                 progress("add", total.added + total.updated + total.unchanged, 0)
 
         for item in documents:
+            problem = id_problem(item.id) if isinstance(item, Document) else None
+            if problem is not None:  # documents made in code, not by the loaders, which check already
+                item = LoadProblem(ascii(item.id), None, problem)
             if isinstance(item, LoadProblem):
                 total.skipped += 1
                 total.problems.append(item)
@@ -306,6 +322,89 @@ class Store:
         flush()
         total.seconds = time.perf_counter() - t0
         return total
+
+    def remove(self, ids: Iterable[str]) -> RemoveResult:
+        """Forget documents by id, in one transaction: their pairs, bands and
+        marks go, and the families they were in are rebuilt as a scan of what
+        remains would build them (the next copy of a body becomes the centre of
+        its star; a full band bucket or mark admits the next holder).
+
+        >>> import tempfile, os
+        >>> from reprints.load import document_from_text
+        >>> body = "Rail workers across the region will strike for two days next week over pay and rosters."
+        >>> with Store(os.path.join(tempfile.mkdtemp(), "s.db"), ScanParams(semantic=False)) as s:
+        ...     _ = s.add([document_from_text("a", body), document_from_text("b", "Strike\\n\\n" + body)])
+        ...     gone = s.remove(["a", "zzz"])
+        ...     left = [f.members for f in s.families()]
+        >>> gone.removed, gone.missing, left
+        (1, ['zzz'], [])
+        """
+        want = list(dict.fromkeys(ids))
+        return self._forget(lambda t: t.rowids_of(want), want)
+
+    def expire(self, older_than: float, by: str = "added", now: float | None = None) -> RemoveResult:
+        """Forget the documents older than ``older_than`` seconds: by when they
+        were added (``by="added"``), or by their own date (``"date"``; those
+        without one by when they were added). A news feed never ends; a store
+        that keeps a window of it stays the size of the window.
+
+        >>> import tempfile, os
+        >>> from reprints.load import document_from_text
+        >>> with Store(os.path.join(tempfile.mkdtemp(), "s.db"), ScanParams(semantic=False)) as s:
+        ...     _ = s.add([document_from_text("old", "Dated 2001-05-03. A vote in the council.", {"date": "2001-05-03"}),
+        ...                document_from_text("new", "A vote in the council today, on the budget.")])
+        ...     gone = s.expire(365 * 86400, by="date")
+        ...     left = len(s)
+        >>> gone.removed, left
+        (1, 1)
+        """
+        if by not in ("added", "date"):
+            raise ValueError(f"expire by 'added' or 'date', got {by!r}")
+        if not older_than >= 0:
+            raise ValueError(f"older_than must be at least 0 seconds, got {older_than}")
+        cutoff = (time.time() if now is None else now) - older_than
+
+        def pick(t: Tables) -> dict[str, int]:
+            out = {}
+            for doc_id, rowid, added, meta in t.added_rows():
+                when = _date_seconds(orjson.loads(meta).get("date")) if by == "date" else None
+                if (added if when is None else when) < cutoff:
+                    out[doc_id] = rowid
+            return out
+
+        return self._forget(pick)
+
+    def _forget(self, pick: Callable[[Tables], dict[str, int]], asked: Sequence[str] = ()) -> RemoveResult:
+        """Remove the documents ``pick`` chooses (``{id: rowid}``, read inside
+        the transaction) and rebuild their families; ``asked``: ids the caller
+        named, those not stored are reported missing."""
+        if self.readonly:
+            raise StoreError(f"{self.path}: opened read-only")
+        t0 = time.perf_counter()
+        out = RemoveResult()
+        with self._lock:
+            t = self._t
+            t.begin()
+            try:
+                self._sync()
+                chosen = pick(t)
+                out.removed = len(chosen)
+                out.missing = [i for i in asked if i not in chosen]
+                leads = self._leads.copy() if self._leads is not None else None
+                if chosen:
+                    seeds = self._remove(sorted(chosen.values()), leads)
+                    out.families_rebuilt = self._refamily(seeds, leads) if seeds else 0
+                    gen = int(t.info("generation")) + 1
+                    t.set_info("generation", str(gen))
+                t.commit()
+            except BaseException:
+                t.rollback()
+                self._leads, self._generation = None, -1  # reload on next use
+                raise
+            if chosen:
+                self._leads, self._generation = leads, gen
+        out.seconds = time.perf_counter() - t0
+        return out
 
     def _add_batch(self, docs: list[Document]) -> AddResult:
         t = self._t
@@ -462,6 +561,7 @@ class Store:
         documents whose families must be rebuilt."""
         t = self._t
         bodies = t.bodies(rowids)
+        keys, marks = t.keys_of("bands", rowids), t.keys_of("marks", rowids)
         seeds: set[int] = {x for pair in t.related_touching(rowids) for x in pair}
         for fid in t.families_of(rowids):  # rebuilt (keeping its id where it lives on) by _refamily
             seeds |= t.member_rowids(fid)
@@ -471,7 +571,50 @@ class Store:
         if leads is not None:
             seeds |= self._shrink_leads(leads, rowids)
         seeds |= self._restar(bodies, leads)
+        seeds |= self._admit(keys, marks, leads)
         return seeds
+
+    def _admit(self, keys: set[int], marks: set[int], leads: LeadIndex | None) -> set[int]:
+        """A removal from a full band bucket or from a mark's first ``max_df``
+        holders lets the next documents in, as in a scan without it: align the
+        candidate pairs that makes (lexical ones not met before); returns their
+        documents."""
+        t, p = self._t, self.params.lsh
+        found: set[tuple[int, int]] = set()
+        bucket: dict[int, list[int]] = {}
+        for key, doc in t.band_members(sorted(keys)):
+            bucket.setdefault(key, []).append(doc)
+        for docs in bucket.values():
+            if len(docs) > p.max_bucket:
+                found |= window_pairs(sorted(docs), p)
+        marked: set[tuple[int, int]] = set()
+        if p.min_marks and marks:
+            first: dict[int, list[int]] = {}
+            for key, doc in t.mark_members(sorted(marks), p.max_df):
+                first.setdefault(key, []).append(doc)
+            admitted = sorted({max(docs) for docs in first.values() if len(docs) == p.max_df})
+            if admitted:
+                theirs: dict[int, list[int]] = {}
+                for doc, key in t.marks_by_doc(admitted):
+                    theirs.setdefault(doc, []).append(key)
+                holders: dict[int, list[int]] = {}
+                for key, doc in t.mark_members(sorted({k for ks in theirs.values() for k in ks}), p.max_df):
+                    holders.setdefault(key, []).append(doc)
+                for docs in holders.values():
+                    docs.sort()
+                held = dict(t.mark_counts({d for docs in holders.values() for d in docs}))
+                marked = marked_pairs(admitted, [np.array(theirs.get(a, []), dtype=np.int64) for a in admitted],
+                                      holders, held, p, admitted=True)
+        if not found and not marked:
+            return set()
+        docs = sorted({x for pair in found | marked for x in pair})
+        info = {rid: (np.frombuffer(sig, dtype=np.uint32), nsh, bh) for rid, sig, nsh, bh in t.sketches(docs)}
+        was = {pair: t.is_lexical(*pair) for pair in verified_pairs(found, set(), info, p, marked)}
+        todo = {pair: True for pair, lexical in was.items() if lexical is None}  # never met: aligned now
+        for pair in (pair for pair, lexical in was.items() if lexical is False):
+            t.make_lexical(*pair)  # met before by meaning only: now a lexical candidate too
+        self._align(todo, leads, active_lexical=True)
+        return {x for pair, lexical in was.items() if not lexical for x in pair}
 
     def _restar(self, bodies: set[int], leads: LeadIndex | None) -> set[int]:
         """Copies of one body are candidates of the first copy only (see
@@ -696,3 +839,16 @@ class Store:
         members = tuple(sorted(set(family.members) | {doc.id}))
         origin_id, _ = choose_origin(members, meta, rel_rows + mine, words)
         return QueryResult(doc, related, family, origin_rel, origin_id == doc.id, known)
+
+
+def _date_seconds(date: object) -> float | None:
+    """A document's ISO date (as the loaders write it) in seconds since the epoch, UTC when no zone is given."""
+    if not isinstance(date, str) or not date:
+        return None
+    import datetime as _dt
+
+    try:
+        when = _dt.datetime.fromisoformat(date)
+    except ValueError:
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=_dt.timezone.utc)).timestamp()
