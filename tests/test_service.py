@@ -446,9 +446,10 @@ def test_read_only_mode_refuses_writes(make_service, tmp_path: Path):
 def test_store_failure_is_503_not_500(make_service, tmp_path: Path):
     store = Store(tmp_path / "closing.db", ScanParams(semantic=False))
     svc = make_service(store)
-    store.close()  # the file goes away under the service
-    status, _, body = svc.get("/health")
+    store.close()  # the writer's connection goes away under the service
+    status, _, body = svc.post("/documents", {"id": "a", "text": "Some text about a vote in the council."})
     assert status == 503 and "store" in body["detail"]
+    assert svc.get("/health")[0] == 200  # reads have their own connection
 
 
 # -- the schema and the command ------------------------------------------------------------------
@@ -460,7 +461,7 @@ def test_openapi_lists_the_endpoints(make_service):
     assert status == 200
     paths = schema["paths"]
     assert set(paths) == {"/health", "/documents", "/documents/batch", "/query", "/families",
-                          "/families/{family_id}", "/documents/{doc_id}/versions"}
+                          "/families/{family_id}", "/documents/{doc_id}/versions", "/documents/{doc_id}"}
     assert set(paths["/documents"]) == {"post"} and "201" in paths["/documents"]["post"]["responses"]
     assert set(paths["/documents/{doc_id}/versions"]) == {"get"}
     assert paths["/query"]["post"]["description"]

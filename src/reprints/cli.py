@@ -703,6 +703,11 @@ def serve_cmd(
     read_only: bool = typer.Option(False, "--read-only", help="Answer queries only; refuse every write."),
     max_body: int = typer.Option(8 * 1024 * 1024, "--max-body", min=1, metavar="BYTES",
                                  help="Largest request body accepted."),
+    body_timeout: float = typer.Option(30.0, "--body-timeout", min=0.001, metavar="SECONDS",
+                                       help="Seconds a request body may take to arrive (then 408)."),
+    keep_days: Optional[float] = typer.Option(None, "--keep-days", min=0,
+                                              help="After each add, forget documents added more than this many "
+                                                   "days ago."),
     config: Optional[Path] = typer.Option(None, "--config", help=_CONFIG_HELP + " A new store is created with "
                                           "these settings; an existing store must match the file."),
 ) -> None:
@@ -719,7 +724,8 @@ def serve_cmd(
     mode = "read-only" if read_only else ("writes need X-API-Key" if api_key else "open for writes")
     print(f"reprints: serving {db} on http://{host}:{port} ({mode}); API docs at /docs", file=sys.stderr, flush=True)
     with store:
-        serve_store(store, host=host, port=port, api_key=api_key, readonly=read_only, max_body=max_body)
+        serve_store(store, host=host, port=port, api_key=api_key, readonly=read_only, max_body=max_body,
+                    body_timeout=body_timeout, keep_days=keep_days)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -10,6 +10,7 @@ Endpoints (JSON in, JSON out; every error is ``{"detail": "one line"}``):
     GET  /families?limit=&offset=     families, largest first
     GET  /families/{family_id}        one family
     GET  /documents/{doc_id}/versions the family of a stored document and its relations
+    DELETE /documents/{doc_id}        forget a stored document (its families are rebuilt)
     GET  /openapi.json, /docs         the schema and an interactive page
 
 A document is ``{"id", "text"}`` plus optional ``title``, ``date``, ``url``,
@@ -21,7 +22,11 @@ slashes (``wire/x.txt``); they are matched whole in the ``versions`` route.
 With an API key, the two write endpoints need the header ``X-API-Key``; reads
 stay open. Read-only mode answers writes with 403. Bodies are capped at
 ``max_body`` bytes (413), must be UTF-8 JSON, and are validated strictly:
-unknown fields, wrong types and empty texts are 4xx errors, never 500s.
+unknown fields, wrong types and empty texts are 4xx errors, never 500s. A
+body that does not arrive within ``body_timeout`` seconds is answered 408.
+Reads run on their own read-only connection, so ``/health`` and queries
+answer while a batch is being written (SQLite WAL: readers see the last
+committed state).
 
 Start it with ``reprints serve --db news.db``, then::
 
@@ -33,6 +38,7 @@ Start it with ``reprints serve --db news.db``, then::
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import sqlite3
@@ -56,11 +62,12 @@ from pydantic import (
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reprints import __version__
-from reprints.document import Document
+from reprints.document import ID_PATTERN, MAX_ID, Document, id_problem
 from reprints.load import document_from_text
 from reprints.store import Store, StoreError
 
-__all__ = ["DEFAULT_MAX_BATCH", "DEFAULT_MAX_BODY", "DEFAULT_MAX_TEXT", "create_app", "serve_store"]
+__all__ = ["DEFAULT_BODY_TIMEOUT", "DEFAULT_MAX_BATCH", "DEFAULT_MAX_BODY", "DEFAULT_MAX_TEXT", "create_app",
+           "serve_store"]
 
 #: Default cap on a request body, in bytes.
 DEFAULT_MAX_BODY = 8 * 1024 * 1024
@@ -68,7 +75,8 @@ DEFAULT_MAX_BODY = 8 * 1024 * 1024
 DEFAULT_MAX_TEXT = 2 * 1024 * 1024
 #: Default cap on the documents of one batch request.
 DEFAULT_MAX_BATCH = 1000
-_MAX_ID = 1000
+#: Default seconds a request body may take to arrive.
+DEFAULT_BODY_TIMEOUT = 30.0
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -115,12 +123,15 @@ class BodyGuard:
     no more than ``max_body`` bytes are ever held (413) and only UTF-8 gets in (400).
 
     A declared ``Content-Length`` over the cap is refused before reading; a
-    chunked or under-declared body is counted as it streams in.
+    chunked or under-declared body is counted as it streams in. A body not
+    complete within ``timeout`` seconds is answered 408 (a slow or stalled
+    client must not hold a worker).
     """
 
-    def __init__(self, app: ASGIApp, max_body: int = DEFAULT_MAX_BODY) -> None:
+    def __init__(self, app: ASGIApp, max_body: int = DEFAULT_MAX_BODY, timeout: float = DEFAULT_BODY_TIMEOUT) -> None:
         self.app = app
         self.max_body = max_body
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -141,8 +152,14 @@ class BodyGuard:
             return
         parts: list[bytes] = []
         size = 0
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
         while True:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), max(0.0, deadline - loop.time()))
+            except asyncio.TimeoutError:
+                await _send_error(send, 408, f"request body not received within {self.timeout:g} seconds")
+                return
             if message["type"] == "http.disconnect":
                 return  # the client left: nobody to answer
             chunk = message.get("body", b"")
@@ -185,8 +202,20 @@ def _utf8(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_utf8)]
-DocId = Annotated[str, StringConstraints(min_length=1, max_length=_MAX_ID), AfterValidator(_utf8),
-                  Field(description="Document id, 1-1000 characters; file paths such as `wire/x.txt` are fine.")]
+def _good_id(value: str) -> str:
+    problem = id_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+# the schema states each constraint; the validators check them with messages that say which
+DocId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID), AfterValidator(_utf8),
+                  AfterValidator(_good_id),
+                  Field(description=f"Document id, 1-{MAX_ID} characters, not blank, no control characters (line "
+                                    "breaks, tabs, escapes); file paths such as `wire/x.txt` are fine.",
+                        json_schema_extra={"pattern": ID_PATTERN})]
+NonEmptyText = Annotated[str, AfterValidator(_utf8), Field(json_schema_extra={"minLength": 1, "pattern": "\\S"})]
 _META_FIELDS = ("title", "date", "url", "byline", "outlet", "lang")
 
 
@@ -196,8 +225,8 @@ class DocumentIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     id: DocId
-    text: Text = Field(description="The article as plain text. Header lines at the top (title, `By ...`, date) "
-                                   "are recognised; must not be empty.")
+    text: NonEmptyText = Field(description="The article as plain text, not empty or only whitespace. Header lines at "
+                                           "the top (title, `By ...`, date) are recognised.")
     title: Text | None = Field(None, description="Headline.")
     date: Text | None = Field(None, description="Publication date (any common format; stored as ISO).")
     url: Text | None = Field(None, description="Where it was published.")
@@ -276,6 +305,14 @@ class FamilyOut(BaseModel):
     reasons: list[str] = Field(description="Why that version was chosen as origin.")
     members: list[str]
     tree: list[dict[str, Any]] = Field(description="Edges child -> parent with what each version changed.")
+
+
+class RemoveOut(BaseModel):
+    """What forgetting a document did."""
+
+    id: str
+    removed: int = Field(description="1: the document is gone.")
+    families_rebuilt: int = Field(description="Families rebuilt without it.")
 
 
 class VersionsOut(BaseModel):
@@ -380,19 +417,29 @@ def _explain(exc: RequestValidationError, path: str) -> tuple[int, str, list[dic
 
 def create_app(store: Store, *, api_key: str | None = None, readonly: bool = False,
                max_body: int = DEFAULT_MAX_BODY, max_text: int = DEFAULT_MAX_TEXT,
-               max_batch: int = DEFAULT_MAX_BATCH) -> FastAPI:
-    """The FastAPI app serving ``store``; the caller owns the store and closes it.
+               max_batch: int = DEFAULT_MAX_BATCH, body_timeout: float = DEFAULT_BODY_TIMEOUT,
+               keep_days: float | None = None) -> FastAPI:
+    """The FastAPI app serving ``store``; the caller owns the store and closes it
+    (the app's own read-only connection to the same file closes with the app).
 
     ``api_key`` guards the write endpoints; ``readonly`` (or a store opened
     read-only) refuses them. ``max_body`` caps request bytes, ``max_text`` one
-    document's characters, ``max_batch`` the documents of one batch.
+    document's characters, ``max_batch`` the documents of one batch,
+    ``body_timeout`` the seconds a body may take. ``keep_days``: after each
+    add, documents added more than this many days ago are forgotten.
     """
     if api_key == "":
         raise ValueError("api_key must not be empty (use None for no key)")
     for name, value in (("max_body", max_body), ("max_text", max_text), ("max_batch", max_batch)):
         if value < 1:
             raise ValueError(f"{name} must be at least 1, not {value}")
+    if not body_timeout > 0:
+        raise ValueError(f"body_timeout must be above 0 seconds, not {body_timeout}")
+    if keep_days is not None and not keep_days >= 0:
+        raise ValueError(f"keep_days must be at least 0, not {keep_days}")
     readonly = readonly or store.readonly
+    # reads on their own connection: a batch being written never holds them up
+    reader = store if store.readonly else Store(store.path, readonly=True)
     app = FastAPI(
         title="reprints",
         version=__version__,
@@ -412,7 +459,9 @@ def create_app(store: Store, *, api_key: str | None = None, readonly: bool = Fal
             {"name": "service", "description": "Status."},
         ],
     )
-    app.add_middleware(BodyGuard, max_body=max_body)
+    app.add_middleware(BodyGuard, max_body=max_body, timeout=body_timeout)
+    if reader is not store:
+        app.router.on_shutdown.append(reader.close)
     key_bytes = api_key.encode("utf-8") if api_key else None
     key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
                               description="Needed for writes when the service runs with an API key.")
@@ -461,7 +510,7 @@ def create_app(store: Store, *, api_key: str | None = None, readonly: bool = Fal
     @app.get("/health", tags=["service"], response_model=HealthOut, responses=_errors(503))
     def health() -> Response:
         """Whether the store answers, with its document and family counts."""
-        stats = store.stats()
+        stats = reader.stats()
         return _json({"status": "ok", "documents": int(stats["documents"]), "families": int(stats["families"]),
                       "readonly": readonly})
 
@@ -472,9 +521,10 @@ def create_app(store: Store, *, api_key: str | None = None, readonly: bool = Fal
         return its family; families it touches are rebuilt at once."""
         check_text(doc)
         result = store.add([doc.to_document()])
+        expire()
         try:
             family, _ = store.versions(doc.id)
-        except KeyError:  # replaced or removed by another writer meanwhile
+        except KeyError:  # replaced or removed by another writer meanwhile (or expired at once)
             family = None
         return _json({"id": doc.id, "added": result.added, "updated": result.updated, "unchanged": result.unchanged,
                       "families_rebuilt": result.families_rebuilt, "family": family.id if family else None}, 201)
@@ -490,6 +540,7 @@ def create_app(store: Store, *, api_key: str | None = None, readonly: bool = Fal
             check_text(doc)
         docs = [d.to_document() for d in batch.documents]
         result = store.add(docs, batch=max(len(docs), 1))
+        expire()
         return _json({"added": result.added, "updated": result.updated, "unchanged": result.unchanged,
                       "families_rebuilt": result.families_rebuilt}, 201)
 
@@ -499,19 +550,19 @@ def create_app(store: Store, *, api_key: str | None = None, readonly: bool = Fal
         """How a document relates to the stored ones, without adding it: its
         matches, their family and origin, and whether it would be the origin."""
         check_text(doc)
-        return _json(store.query(doc.to_document()).as_dict())
+        return _json(reader.query(doc.to_document()).as_dict())
 
     @app.get("/families", tags=["families"], response_model=list[FamilyOut], responses=_errors(422, 503))
     def families(limit: int = Query(50, ge=1, le=10_000, description="Most families to return."),
                  offset: int = Query(0, ge=0, description="Families to skip (for paging).")) -> Response:
         """Families, largest first; the total is in the `X-Total-Count` header."""
-        fams = store.families()
-        return _json([f.as_dict() for f in fams[offset:offset + limit]], headers={"X-Total-Count": str(len(fams))})
+        fams, total = reader.families_page(limit, offset)
+        return _json([f.as_dict() for f in fams], headers={"X-Total-Count": str(total)})
 
     @app.get("/families/{family_id}", tags=["families"], response_model=FamilyOut, responses=_errors(404, 503))
     def family(family_id: str = Path(description="Family id such as `F0001`.")) -> Response:
         """One family: its origin, members and the tree of who derives from whom."""
-        fam = store.family(family_id)
+        fam = reader.family(family_id)
         if fam is None:
             raise HTTPException(404, f"no family {_quote(family_id)}")
         return _json(fam.as_dict())
@@ -521,11 +572,25 @@ def create_app(store: Store, *, api_key: str | None = None, readonly: bool = Fal
     def versions(doc_id: str = Path(description="A stored document id; may contain slashes.")) -> Response:
         """A stored document's family and its relations to the other versions."""
         try:
-            fam, rels = store.versions(doc_id)
+            fam, rels = reader.versions(doc_id)
         except KeyError:
             raise HTTPException(404, f"no document {_quote(doc_id)}") from None
         return _json({"id": doc_id, "family": fam.as_dict() if fam else None,
                       "relations": [r.as_dict() for r in rels]})
+
+    @app.delete("/documents/{doc_id:path}", tags=["documents"], response_model=RemoveOut,
+                dependencies=[Depends(writer)], responses=_errors(401, 403, 404, 503))
+    def remove(doc_id: str = Path(description="A stored document id; may contain slashes.")) -> Response:
+        """Forget a stored document: its pairs go, and the families it was in
+        are rebuilt as a scan of the remaining documents would build them."""
+        result = store.remove([doc_id])
+        if result.missing:
+            raise HTTPException(404, f"no document {_quote(doc_id)}")
+        return _json({"id": doc_id, "removed": result.removed, "families_rebuilt": result.families_rebuilt})
+
+    def expire() -> None:
+        if keep_days is not None:
+            store.expire(keep_days * 86400)
 
     return app
 
@@ -535,10 +600,11 @@ def create_app(store: Store, *, api_key: str | None = None, readonly: bool = Fal
 
 def serve_store(store: Store, *, host: str = "127.0.0.1", port: int = 8000, api_key: str | None = None,
                 readonly: bool = False, max_body: int = DEFAULT_MAX_BODY, max_text: int = DEFAULT_MAX_TEXT,
-                max_batch: int = DEFAULT_MAX_BATCH, log_level: str = "warning") -> None:
+                max_batch: int = DEFAULT_MAX_BATCH, body_timeout: float = DEFAULT_BODY_TIMEOUT,
+                keep_days: float | None = None, log_level: str = "warning") -> None:
     """Serve an open store with uvicorn until interrupted (shared by :func:`serve` and ``reprints serve``)."""
     import uvicorn
 
     app = create_app(store, api_key=api_key, readonly=readonly, max_body=max_body, max_text=max_text,
-                     max_batch=max_batch)
+                     max_batch=max_batch, body_timeout=body_timeout, keep_days=keep_days)
     uvicorn.run(app, host=host, port=port, log_level=log_level)

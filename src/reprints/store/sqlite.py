@@ -315,6 +315,12 @@ class Tables:
     def family_rows(self) -> list[bytes]:
         return [r[0] for r in self.db.execute("SELECT data FROM families")]
 
+    def family_page(self, limit: int, offset: int) -> tuple[list[bytes], int]:
+        """Family rows largest first, then by origin, and the number of families."""
+        rows = [r[0] for r in self.db.execute("SELECT data FROM families ORDER BY size DESC, origin LIMIT ? OFFSET ?",
+                                              (limit, offset))]
+        return rows, self.db.execute("SELECT count(*) FROM families").fetchone()[0]
+
     def family_row(self, family_id: str) -> bytes | None:
         row = self.db.execute("SELECT data FROM families WHERE id = ?", (family_id,)).fetchone()
         return row[0] if row else None

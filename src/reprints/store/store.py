@@ -196,6 +196,13 @@ class Store:
         fams.sort(key=lambda f: (-len(f.members), f.origin))
         return fams
 
+    def families_page(self, limit: int, offset: int = 0) -> tuple[list[Family], int]:
+        """``limit`` families from ``offset`` on, in :meth:`families` order, and
+        how many there are: a page read in SQL, never all of them."""
+        with self._lock:
+            rows, total = self._t.family_page(limit, offset)
+        return [family_from_row(orjson.loads(r)) for r in rows], total
+
     def family(self, family_id: str) -> Family | None:
         """One family by id, or None."""
         with self._lock:

@@ -1,0 +1,249 @@
+"""Faults found by trying reprints as an attacker would (issue 18), each replayed:
+a one-line error naming the item and the problem, the rest of the batch goes
+on, nothing committed is lost, nothing damaged is written to."""
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from test_service import Service
+
+from reprints import ScanParams, load_corpus
+from reprints.load import document_from_text, iter_load
+from reprints.service import create_app
+from reprints.store import Store
+
+REPRINTS = [sys.executable, "-m", "reprints"]
+STORY = ("Rail workers across the region will strike for two days next week after talks over pay and rosters "
+         "broke down on Monday evening, the union said in a statement.")
+
+
+def run(*args: str, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([*REPRINTS, *args], capture_output=True, text=True, timeout=300, **kw)
+
+
+def one_line_error(proc: subprocess.CompletedProcess) -> str:
+    assert "Traceback" not in proc.stderr, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("reprints: error:")]
+    assert len(errors) == 1, proc.stderr
+    return errors[0]
+
+
+# -- 1. a file name that is not UTF-8 --------------------------------------------------------------
+
+
+@pytest.fixture
+def badly_named(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    try:
+        with open(os.path.join(os.fsencode(folder), b"caf\xe9.txt"), "wb") as fh:
+            fh.write(STORY.encode())
+    except OSError:  # a filesystem that refuses such names cannot have the fault
+        pytest.skip("this filesystem refuses file names that are not UTF-8")
+    (folder / "good.txt").write_text(STORY)
+    (folder / "copy.txt").write_text("Rail strike\n\n" + STORY)
+    return folder
+
+
+def test_a_file_name_that_is_not_utf8_is_skipped_and_the_scan_writes_its_output(badly_named, tmp_path):
+    proc = run("scan", str(badly_named), "-o", str(tmp_path / "out"), "--no-semantic")
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert "caf\\xe9.txt: id is not valid UTF-8" in proc.stdout
+    families = [json.loads(line) for line in (tmp_path / "out" / "families.jsonl").read_text().splitlines()]
+    assert [sorted(f["members"]) for f in families] == [["copy.txt", "good.txt"]]
+
+
+def test_add_keeps_the_good_files_of_a_batch_with_a_badly_named_one(badly_named, tmp_path):
+    db = tmp_path / "s.db"
+    proc = run("add", str(badly_named), "--db", str(db), "--no-semantic")
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert "skipped caf\\xe9.txt" in proc.stderr
+    with Store(db, readonly=True) as store:
+        assert len(store) == 2 and [f.members for f in store.families()] == [("copy.txt", "good.txt")]
+
+
+def test_the_store_skips_a_document_whose_id_cannot_be_stored(tmp_path):
+    with Store(tmp_path / "s.db", ScanParams(semantic=False)) as store:
+        res = store.add([document_from_text("caf\udce9", STORY), document_from_text("ok", STORY)])
+        assert (res.added, res.skipped) == (1, 1) and "not valid UTF-8" in res.problems[0].message
+        assert "ok" in store
+
+
+# -- 4. JSON nested too deeply -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("depth", [255, 600, 1023])
+def test_a_deeply_nested_json_line_is_skipped_not_fatal(tmp_path, depth):
+    feed = tmp_path / "feed.jsonl"
+    deep = "[" * depth + "]" * depth
+    feed.write_text(json.dumps({"id": "good", "text": STORY}) + "\n"
+                    + '{"id": "deep", "text": "Some words of a story.", "x": ' + deep + "}\n"
+                    + json.dumps({"id": "copy", "text": "Rail strike\n\n" + STORY}) + "\n")
+    items = list(iter_load(feed))
+    assert [getattr(i, "id", None) for i in items] == ["good", None, "copy"]
+    assert "feed.jsonl:2: field 'x' is nested too deeply" in str(items[1])
+    proc = run("scan", str(feed), "-o", str(tmp_path / "out"), "--no-semantic", "-q")
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr
+    db = tmp_path / "s.db"
+    assert run("add", str(feed), "--db", str(db), "--no-semantic", "-q").returncode == 0
+    one = tmp_path / "one.jsonl"
+    one.write_text('{"id": "deep", "text": "Some words of a story.", "x": ' + deep + "}\n")
+    assert "nested too deeply" in one_line_error(run("query", str(one), "--db", str(db)))
+
+
+# -- 5. smaller stumbles -------------------------------------------------------------------------------
+
+
+def test_terminal_escapes_in_ids_are_shown_not_obeyed(tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(json.dumps({"id": "\x1b[2J\x1b[31mred", "text": STORY}) + "\n"
+                    + json.dumps({"id": "b\x07", "text": "Rail strike\n\n" + STORY}) + "\n")
+    proc = run("scan", str(feed), "-o", str(tmp_path / "out"), "--no-semantic")
+    assert proc.returncode == 0
+    # a control character in an id is a problem of the item; the picture of ESC is shown, ESC never
+    assert "\x1b" not in proc.stdout + proc.stderr and "\x07" not in proc.stdout + proc.stderr
+    assert "\u241b[2J" in proc.stdout or "control character" in proc.stdout
+
+
+def test_shingle_zero_is_refused_not_replaced(tmp_path):
+    proc = run("scan", str(tmp_path), "-o", str(tmp_path / "out"), "--shingle", "0")
+    assert proc.returncode == 2 and "shingle must be >= 1, got 0" in one_line_error(proc)
+
+
+def test_utf16_without_a_bom_and_a_stray_nul_are_text(tmp_path):
+    (tmp_path / "le.txt").write_bytes(STORY.encode("utf-16-le"))
+    (tmp_path / "be.txt").write_bytes(("Rail strike\n\n" + STORY).encode("utf-16-be"))
+    raw = STORY.encode()
+    (tmp_path / "nul.txt").write_bytes(raw[:30] + b"\x00" + raw[30:])
+    (tmp_path / "real.bin.txt").write_bytes(bytes(range(256)) * 8)
+    got = {getattr(i, "id", None) or i.source: i for i in iter_load(tmp_path)}
+    assert got["le.txt"].text == STORY and got["nul.txt"].text == STORY
+    assert got["be.txt"].text.endswith(STORY)
+    assert got["real.bin.txt"].message == "binary content"
+
+
+def test_a_30_digit_integer_id_says_what_to_do(tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"id": 123456789012345678901234567890, "text": "%s"}\n' % STORY)
+    (problem,) = list(iter_load(feed))
+    assert problem.line == 1
+    assert "integer too large to keep exactly" in problem.message and "as a string" in problem.message
+
+
+def test_a_csv_row_cut_by_an_unquoted_line_break_is_no_document(tmp_path):
+    table = tmp_path / "rows.csv"
+    table.write_text(f"id,text,title\nr1,{STORY.replace(',', ';')},T1\nr2,first line\nsecond line,T2\n")
+    items = list(iter_load(table))
+    assert [i.id for i in items if hasattr(i, "id")] == ["r1"]
+    assert [str(i).replace(str(tmp_path) + "/", "") for i in items if not hasattr(i, "id")] == [
+        "rows.csv:3: row has 2 fields, header has 3 (a line break in an unquoted field?)",
+        "rows.csv:4: row has 2 fields, header has 3 (a line break in an unquoted field?)"]
+
+
+# -- the service -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def service(tmp_path):
+    started = []
+
+    def make(**options):
+        store = Store(tmp_path / f"s{len(started)}.db", ScanParams(semantic=False))
+        svc = Service(create_app(store, **options))
+        started.append((svc, store))
+        return svc, store
+
+    yield make
+    for svc, store in started:
+        svc.stop()
+        store.close()
+
+
+def test_an_id_with_a_line_break_is_refused_so_every_stored_id_can_be_read_back(service):
+    svc, _ = service()
+    status, _, body = svc.post("/documents", {"id": "a\nb", "text": STORY})
+    assert status == 422 and "control character" in body["detail"]
+    assert svc.post("/documents", {"id": "wire/a b.txt", "text": STORY})[0] == 201
+    assert svc.get("/documents/wire/a%20b.txt/versions")[0] == 200
+
+
+def test_the_schema_states_the_constraints_of_a_document(service):
+    svc, _ = service()
+    props = svc.get("/openapi.json")[2]["components"]["schemas"]["DocumentIn"]["properties"]
+    assert props["text"]["minLength"] == 1 and props["text"]["pattern"] == "\\S"
+    assert props["id"]["maxLength"] == 1000 and props["id"]["pattern"].startswith("^[^")
+    status, _, body = svc.post("/documents", {"id": "x", "text": " \n "})
+    assert status == 422 and "empty" in body["detail"]
+
+
+def test_a_slow_or_unfinished_body_is_timed_out(service):
+    svc, _ = service(body_timeout=0.5)
+    with socket.create_connection(("127.0.0.1", svc.port), timeout=10) as sock:
+        sock.sendall(b"POST /documents HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 100\r\n\r\n{\"id\": \"a\",")
+        t0 = time.monotonic()
+        answer = sock.recv(4096).decode()
+        assert time.monotonic() - t0 < 5
+    assert answer.startswith("HTTP/1.1 408") and "not received within 0.5 seconds" in answer
+    assert svc.get("/health")[0] == 200
+
+
+def test_delete_forgets_a_document_and_rebuilds_its_family(service):
+    svc, store = service()
+    for k, text in enumerate([STORY, "Rail strike\n\n" + STORY, "Strike news\n\n" + STORY]):
+        assert svc.post("/documents", {"id": f"wire/{k}.txt", "text": text})[0] == 201
+    assert len(store.families()[0].members) == 3
+    status, _, body = svc.request("DELETE", "/documents/wire/0.txt")
+    assert status == 200 and body == {"id": "wire/0.txt", "removed": 1, "families_rebuilt": 1}
+    assert store.families()[0].members == ("wire/1.txt", "wire/2.txt") and "wire/0.txt" not in store
+    assert svc.request("DELETE", "/documents/wire/0.txt")[0] == 404
+    assert svc.get("/documents/wire/0.txt/versions")[0] == 404
+
+
+def test_families_are_paged_in_order(service):
+    svc, store = service()
+    docs = load_corpus(Path(__file__).parent.parent / "examples" / "corpus").documents
+    store.add(docs)
+    every = [f.as_dict() for f in store.families()]
+    pages = [svc.get(f"/families?limit=2&offset={k}") for k in range(0, len(every) + 2, 2)]
+    assert [f for _, _, page in pages for f in page] == every
+    assert all(resp.getheader("X-Total-Count") == str(len(every)) for _, resp, _ in pages)
+
+
+def test_health_answers_while_a_batch_is_written(service):
+    svc, store = service()
+    docs = [{"id": f"d{k}", "text": f"Story {k}. " + " ".join(f"w{k}x{j}" for j in range(300))} for k in range(400)]
+    slow: list[float] = []
+    done = threading.Event()
+
+    def write():
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", svc.port, timeout=120)
+            conn.request("POST", "/documents/batch", body=json.dumps({"documents": docs}),
+                         headers={"Content-Type": "application/json"})
+            assert conn.getresponse().status == 201
+        finally:
+            done.set()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    seen_writing = False
+    while not done.is_set():
+        t0 = time.monotonic()
+        status, _, body = svc.get("/health")
+        slow.append(time.monotonic() - t0)
+        assert status == 200
+        seen_writing |= body["documents"] == 0 and not done.is_set()
+        time.sleep(0.01)
+    writer.join()
+    assert seen_writing and len(slow) >= 3  # health answered, from the last commit, while the batch went in
+    assert max(slow) < 1.0, slow
+    assert svc.get("/health")[2]["documents"] == 400
