@@ -247,3 +247,90 @@ def test_health_answers_while_a_batch_is_written(service):
     assert seen_writing and len(slow) >= 3  # health answered, from the last commit, while the batch went in
     assert max(slow) < 1.0, slow
     assert svc.get("/health")[2]["documents"] == 400
+
+
+# -- 2. a damaged store --------------------------------------------------------------------------------
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def _damage(db: Path, pages: int = 3, seed: int = 1) -> None:
+    """Random bytes over ``pages`` inner pages, as a failing disk leaves them."""
+    import random
+
+    size, page = db.stat().st_size, 4096
+    rng = random.Random(seed)
+    with open(db, "r+b") as fh:
+        for number in rng.sample(range(2, size // page), pages):
+            fh.seek(number * page)
+            fh.write(rng.randbytes(page))
+
+
+def test_a_damaged_store_is_never_written_and_every_command_says_so_in_one_line(tmp_path):
+    db = tmp_path / "s.db"
+    assert run("add", str(EXAMPLES / "corpus"), "--db", str(db), "--no-semantic", "-q").returncode == 0
+    _damage(db)
+    before = db.read_bytes()
+    proc = run("add", str(EXAMPLES / "multilingual" / "corpus"), "--db", str(db), "-q")
+    assert proc.returncode != 0 and "damaged" in one_line_error(proc) and "nothing was written" in proc.stderr
+    proc = run("serve", "--db", str(db), "--port", "0")
+    assert proc.returncode != 0 and "damaged" in one_line_error(proc)
+    assert db.read_bytes() == before
+    proc = run("check", "--db", str(db))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr and "problem" in proc.stdout
+    for args in (["export", "--db", str(db), "-o", str(tmp_path / "out")],
+                 ["report", str(db), "-o", str(tmp_path / "r.html")],
+                 ["families", "--db", str(db)],
+                 ["query", str(EXAMPLES / "corpus" / "wire" / "dam-breach-origin.txt"), "--db", str(db)]):
+        proc = run(*args)
+        assert "Traceback" not in proc.stderr, (args, proc.stderr)
+        if proc.returncode:
+            assert "damaged" in one_line_error(proc), args
+    assert db.read_bytes() == before
+    healthy = tmp_path / "ok.db"
+    assert run("add", str(EXAMPLES / "corpus"), "--db", str(healthy), "--no-semantic", "-q").returncode == 0
+    proc = run("check", "--db", str(healthy))
+    assert proc.returncode == 0 and proc.stdout.strip() == f"{healthy}: ok"
+
+
+# -- 5. two adds creating one store; a full disk -----------------------------------------------------
+
+
+def test_two_adds_creating_one_store_both_succeed(tmp_path):
+    for trial in range(4):
+        db = tmp_path / f"race{trial}.db"
+        procs = [subprocess.Popen([*REPRINTS, "add", str(EXAMPLES / "corpus" / part), "--db", str(db),
+                                   "--no-semantic", "-q"], stderr=subprocess.PIPE, text=True)
+                 for part in ("wire", "outlets")]
+        errors = [p.communicate(timeout=300)[1] for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], errors
+        with Store(db, readonly=True) as store:
+            expected = sum(len(load_corpus(EXAMPLES / "corpus" / part).documents) for part in ("wire", "outlets"))
+            assert len(store) == expected and store.check() == []
+        assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary files left
+
+
+def _limited(limit: int):
+    def apply() -> None:  # in the child: writes past `limit` bytes fail with EFBIG, as on a full disk
+        import resource
+        import signal
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+def test_a_full_disk_is_one_line_and_keeps_what_was_committed(tmp_path):
+    db = tmp_path / "s.db"
+    proc = subprocess.run([*REPRINTS, "add", str(EXAMPLES / "corpus"), "--db", str(db), "--no-semantic",
+                           "--batch", "4", "-q"], capture_output=True, text=True, timeout=300,
+                          preexec_fn=_limited(200_000))
+    assert proc.returncode == 1, proc.stderr
+    assert "cannot write" in one_line_error(proc)
+    with Store(db, readonly=True) as store:
+        kept = len(store)
+        assert 0 < kept < 38 and kept % 4 == 0 and store.check() == []
+    out = tmp_path / "out"
+    proc = subprocess.run([*REPRINTS, "scan", str(EXAMPLES / "corpus"), "-o", str(out), "--no-semantic", "-q"],
+                          capture_output=True, text=True, timeout=300, preexec_fn=_limited(2_000))
+    assert proc.returncode != 0 and "cannot write" in one_line_error(proc)

@@ -476,6 +476,12 @@ def _existing_store(db: Path) -> Store:
     return _store(db)
 
 
+def _existing_store_readonly(db: Path) -> Store:
+    if not db.exists():
+        _fail(f"no such store: {db}")
+    return _store(db, readonly=True)
+
+
 def _removed(result, db: Path, store: Store, quiet: bool, what: str) -> None:
     if quiet:
         return
@@ -522,6 +528,27 @@ def _seconds(text: str) -> float:
     if not m:
         raise typer.BadParameter(f"expected a number and a unit (s, m, h, d or w), such as 30d, got {text!r}")
     return float(m.group(1)) * _DURATION[m.group(2)]
+
+
+@app.command("check")
+def check_cmd(
+    db: Path = typer.Option(..., "--db", help="Store file."),
+) -> None:
+    """Check a store from end to end: SQLite's full integrity check of every
+    page, then that documents, band keys, marks, pairs and families agree.
+
+    Prints "ok" and exits 0 on a healthy store; lists what is wrong and exits
+    1 otherwise. Reads only: nothing is written.
+    """
+    store = _existing_store_readonly(db)
+    with store:
+        problems = store.check()
+    if problems:
+        for p in problems:
+            print(f"reprints: {db}: {_shown(p)}", file=sys.stderr)
+        print(f"{db}: {len(problems)} problem(s); restore a backup or rebuild the store with `reprints add`")
+        raise typer.Exit(1)
+    print(f"{db}: ok")
 
 
 @app.command("expire")
@@ -728,9 +755,55 @@ def serve_cmd(
                     body_timeout=body_timeout, keep_days=keep_days)
 
 
+def _db_argument(argv: List[str]) -> str | None:
+    """The ``--db`` value of a command line, to name the store in an error."""
+    for k, arg in enumerate(argv):
+        if arg == "--db" and k + 1 < len(argv):
+            return argv[k + 1]
+        if arg.startswith("--db="):
+            return arg[5:]
+    return None
+
+
+def _store_failure(exc: BaseException, argv: List[str]) -> str:
+    """One line for an SQLite or store error that reached the top, naming the file.
+
+    >>> _store_failure(__import__("sqlite3").DatabaseError("database disk image is malformed"), ["--db", "s.db"])
+    'store s.db is damaged (database disk image is malformed); `reprints check --db s.db` says what is wrong'
+    """
+    from reprints.store import StoreError
+
+    if isinstance(exc, StoreError):
+        return str(exc)
+    db = _db_argument(argv) or "FILE"
+    text = str(exc).strip().split("\n", 1)[0]
+    if "malformed" in text or "not a database" in text:
+        return f"store {db} is damaged ({text}); `reprints check --db {db}` says what is wrong"
+    if "disk is full" in text or "disk I/O error" in text:
+        return f"cannot write store {db}: {text}; what was committed before is kept, the batch in flight is not"
+    return f"store {db}: {text}"
+
+
 def main() -> None:  # pragma: no cover - console entry point
-    """Entry point for ``python -m reprints``."""
-    app(prog_name="reprints")
+    """Entry point for ``reprints`` and ``python -m reprints``: any SQLite or
+    store error, and a full disk, end as one line rather than a traceback."""
+    import errno
+    import sqlite3
+
+    from reprints.store import StoreError
+
+    argv = sys.argv[1:]
+    try:
+        app(prog_name="reprints")
+    except (sqlite3.Error, StoreError) as exc:
+        print(f"reprints: error: {_shown(_store_failure(exc, argv))}", file=sys.stderr)
+        sys.exit(1)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+            raise
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"reprints: error: cannot write{where}: {exc.strerror}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

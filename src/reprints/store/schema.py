@@ -9,6 +9,8 @@ transaction by the statements in :data:`MIGRATIONS`.
 
 from __future__ import annotations
 
+import os
+import secrets
 import sqlite3
 import time
 from pathlib import Path
@@ -87,6 +89,9 @@ def connect(path: Path, params: ScanParams | None, readonly: bool) -> tuple[sqli
             raise StoreError(f"{p}: not a reprints store (not an SQLite database); refusing to touch it")
     elif readonly:
         raise StoreError(f"{p}: no such store")
+    elif not p.exists():
+        _create_file(p, params or ScanParams())
+        exists = True
     try:
         if readonly:
             db = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
@@ -95,6 +100,8 @@ def connect(path: Path, params: ScanParams | None, readonly: bool) -> tuple[sqli
             db = sqlite3.connect(p, isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA busy_timeout = 60000")
         version = _check(db, p, readonly) if exists else SCHEMA_VERSION
+        if exists and not readonly:
+            _undamaged(db, p)
         if not readonly:
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = FULL")
@@ -106,6 +113,45 @@ def connect(path: Path, params: ScanParams | None, readonly: bool) -> tuple[sqli
         return db, params_from_dict(_settings_as_of(version, orjson.loads(row[0])))
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{p}: cannot open store: {exc}") from None
+
+
+def _undamaged(db: sqlite3.Connection, path: Path) -> None:
+    """Refuse to write to a store whose pages are damaged (SQLite's quick check
+    reads every page once: about a second per GB); nothing is written then."""
+    try:
+        bad = [r[0] for r in db.execute("PRAGMA quick_check(3)") if r[0] != "ok"]
+    except sqlite3.DatabaseError as exc:  # damage where the check itself starts
+        bad = [str(exc)]
+    if bad:
+        first = "; ".join(line for line in bad[0].splitlines() if not line.startswith("***"))
+        raise StoreError(f"{path}: damaged ({first}); nothing was written. `reprints check --db {path}` lists "
+                         f"what is wrong; restore a backup or rebuild the store with `reprints add`")
+
+
+def _create_file(path: Path, params: ScanParams) -> None:
+    """Create a store at ``path`` atomically: made complete under a temporary
+    name, then linked into place, so two processes creating one store never
+    meet a half-made file (the one that links second opens the first's store)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.new")
+    try:
+        db = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            _create(db, params)
+        finally:
+            db.close()
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process made it first: that store is the one
+        except OSError:  # a filesystem without hard links
+            if not path.exists():
+                os.replace(tmp, path)
+    except sqlite3.Error as exc:
+        raise StoreError(f"{path}: cannot create store: {exc}") from None
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot create store: {exc.strerror or exc}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _check(db: sqlite3.Connection, path: Path, readonly: bool) -> int:

@@ -377,7 +377,13 @@ class Tables:
         """What is inconsistent: SQLite's integrity check, band keys, pairs and
         families against the documents, and missing lead vectors."""
         q = self.db.execute
-        out = [r[0] for r in q("PRAGMA integrity_check") if r[0] != "ok"]
+        try:
+            out = [line for r in q("PRAGMA integrity_check(20)") if r[0] != "ok"
+                   for line in r[0].splitlines() if not line.startswith("***")]
+        except sqlite3.DatabaseError as exc:  # damage where the check itself starts
+            return [f"SQLite cannot read it: {exc}"]
+        if out:  # the other checks would read the damaged pages
+            return out
         nb = q("SELECT count(*) FROM documents WHERE n_shingles > 0").fetchone()[0]
         have = q("SELECT count(*) FROM bands").fetchone()[0]
         if have != nb * bands_per_document:
