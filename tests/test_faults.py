@@ -334,3 +334,168 @@ def test_a_full_disk_is_one_line_and_keeps_what_was_committed(tmp_path):
     proc = subprocess.run([*REPRINTS, "scan", str(EXAMPLES / "corpus"), "-o", str(out), "--no-semantic", "-q"],
                           capture_output=True, text=True, timeout=300, preexec_fn=_limited(2_000))
     assert proc.returncode != 0 and "cannot write" in one_line_error(proc)
+
+
+# -- kill -9 at random moments -----------------------------------------------------------------------
+
+_RANDOM_KILLS = 21  # at least 20 trials: add, remove, expire and service writes
+
+
+def _fams(fams) -> list:
+    return sorted((tuple(f.members), f.origin) for f in fams)
+
+
+@pytest.fixture(scope="module")
+def killing_ground(tmp_path_factory):
+    """A synthetic feed of 600 texts (a reprint every tenth), its scan, and a full store of it."""
+    from test_store import _synthetic
+
+    from reprints import scan
+
+    root = tmp_path_factory.mktemp("kill")
+    feed = root / "feed.jsonl"
+    ids = _synthetic(feed, 600, seed=3)
+    docs = load_corpus(feed).documents
+    params = ScanParams(semantic=False)
+    full = root / "full.db"
+    with Store(full, params) as store:
+        store.add(docs, batch=100)
+    return feed, ids, docs, full, lambda keep: _fams(scan([d for d in docs if d.id in keep], params).families)
+
+
+def _cpu_of(pid: int) -> float:
+    """CPU seconds a running process has used (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _full_cpu(args: list[str]) -> float:
+    """CPU seconds the command takes when left alone (it is run to the end)."""
+    proc = subprocess.Popen([*REPRINTS, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    assert proc.returncode == 0, args
+    return usage.ru_utime + usage.ru_stime
+
+
+def _killed(args: list[str], at_cpu: float) -> None:
+    """Run the command and kill -9 it once it has used ``at_cpu`` CPU seconds
+    (a moment inside its work that does not depend on how busy the machine is)."""
+    proc = subprocess.Popen([*REPRINTS, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while proc.poll() is None and _cpu_of(proc.pid) < at_cpu:
+        time.sleep(0.002)
+    proc.kill()
+    proc.wait(timeout=60)
+
+
+def _copy_store(src: Path, dst: Path) -> Path:
+    import shutil
+
+    shutil.copyfile(src, dst)
+    return dst
+
+
+def test_kill_9_at_random_moments_loses_nothing_committed(killing_ground, tmp_path):
+    import random
+
+    feed, ids, docs, full, scanned = killing_ground
+    rng = random.Random(18)
+    every = set(ids)
+    kinds = ["add", "remove", "expire", "serve"]
+    outcomes: list[tuple[str, int]] = []
+    cpu = {"add": _full_cpu(["add", str(feed), "--db", str(tmp_path / "whole.db"), "--no-semantic", "--batch", "50",
+                             "-q"]),
+           "remove": _full_cpu(["remove", *ids[:200], "--db", str(_copy_store(full, tmp_path / "r.db")), "-q"])}
+    cpu["expire"] = cpu["remove"]
+    for trial in range(_RANDOM_KILLS):
+        kind = kinds[trial % len(kinds)]
+        share = rng.uniform(0.6, 1.15)  # the first half or so of the CPU time is starting Python; some finish
+        db = tmp_path / f"t{trial}.db"
+        if kind == "add":
+            _killed(["add", str(feed), "--db", str(db), "--no-semantic", "--batch", "50", "-q"], share * cpu[kind])
+            if not db.exists():
+                continue  # killed before it created the store: nothing was committed
+            with Store(db) as store:
+                assert store.check() == [], (trial, kind)
+                assert len(store) % 50 == 0  # whole batches only
+                outcomes.append((kind, len(store)))
+                store.add(load_corpus(feed).documents)  # the rerun converges
+                assert _fams(store.families()) == scanned(every), (trial, kind)
+        elif kind == "remove":
+            _copy_store(full, db)
+            gone = set(rng.sample(ids, 200))
+            _killed(["remove", *sorted(gone), "--db", str(db), "-q"], share * cpu[kind])
+            with Store(db) as store:
+                assert store.check() == [], (trial, kind)
+                assert len(store) in (len(ids), len(ids) - len(gone))  # one transaction: all or nothing
+                outcomes.append((kind, len(store)))
+                store.remove(sorted(gone))
+                assert _fams(store.families()) == scanned(every - gone), (trial, kind)
+        elif kind == "expire":
+            _copy_store(full, db)
+            import sqlite3
+
+            old = set(ids[:300])
+            with sqlite3.connect(db) as conn:
+                conn.execute("UPDATE documents SET added = added - 7200 WHERE id IN (%s)" % ",".join("?" * 300),
+                             sorted(old))
+            conn.close()
+            _killed(["expire", "--db", str(db), "--older-than", "1h", "-q"], share * cpu[kind])
+            with Store(db) as store:
+                assert store.check() == [], (trial, kind)
+                assert len(store) in (len(ids), len(ids) - len(old))
+                outcomes.append((kind, len(store)))
+                store.expire(3600)
+                assert _fams(store.families()) == scanned(every - old), (trial, kind)
+        else:
+            _serve_and_kill(db, docs, rng.uniform(0.2, 2.0), trial)
+            with Store(db) as store:
+                assert store.check() == [], (trial, kind)
+                store.add(load_corpus(feed).documents)
+                assert _fams(store.families()) == scanned(every), (trial, kind)
+    # the moments were inside the work: some adds were cut between batches, and some
+    # removals or expiries were killed before their commit while others went through
+    assert any(kind == "add" and 0 < n < len(ids) for kind, n in outcomes), outcomes
+    assert {n == len(ids) for kind, n in outcomes if kind != "add"} == {True, False}, outcomes
+
+
+def _serve_and_kill(db: Path, docs, delay: float, trial: int) -> None:
+    """Post batches to a served store and kill the server at ``delay``: every
+    batch answered 201 is in the store afterwards."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    Store(db, ScanParams(semantic=False)).close()
+    proc = subprocess.Popen([*REPRINTS, "serve", "--db", str(db), "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    committed: list[str] = []
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None, "server did not start"
+                time.sleep(0.05)
+        stop = time.monotonic() + delay
+        k = 0
+        while time.monotonic() < stop and k < len(docs):
+            batch = [{"id": d.id, "text": d.text} for d in docs[k:k + 40]]
+            k += 40
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                conn.request("POST", "/documents/batch", body=json.dumps({"documents": batch}),
+                             headers={"Content-Type": "application/json"})
+                if conn.getresponse().status == 201:
+                    committed += [d["id"] for d in batch]
+            except OSError:
+                break
+    finally:
+        proc.kill()
+        proc.wait(timeout=60)
+    with Store(db, readonly=True) as store:
+        assert all(i in store for i in committed), f"trial {trial}: a batch answered 201 was lost"
