@@ -459,6 +459,18 @@ def create_app(store: Store, *, api_key: str | None = None, readonly: bool = Fal
             {"name": "service", "description": "Status."},
         ],
     )
+    def openapi() -> dict[str, Any]:
+        """The schema, with this instance's limits on texts and batches stated."""
+        if app.openapi_schema is None:
+            schema = FastAPI.openapi(app)
+            parts = schema["components"]["schemas"]
+            parts["BatchIn"]["properties"]["documents"]["maxItems"] = max_batch
+            for name in ("DocumentIn", "QueryIn"):
+                parts[name]["properties"]["text"]["maxLength"] = max_text
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(BodyGuard, max_body=max_body, timeout=body_timeout)
     if reader is not store:
         app.router.on_shutdown.append(reader.close)
@@ -466,17 +478,22 @@ def create_app(store: Store, *, api_key: str | None = None, readonly: bool = Fal
     key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
                               description="Needed for writes when the service runs with an API key.")
 
-    def writer(request: Request, key: str | None = Security(key_header)) -> None:
-        """Let a write through only with the right key and when not read-only."""
-        if key_bytes is not None:
-            # header values arrive latin-1 decoded: compare the raw bytes, in constant time
-            given = key.encode("latin-1") if key is not None else b""
-            if key is None or not hmac.compare_digest(given, key_bytes):
-                what = "missing" if key is None else "wrong"
-                raise HTTPException(401, f"{what} API key: writes need the X-API-Key header",
-                                    headers={"WWW-Authenticate": 'APIKey header="X-API-Key"'})
+    def refuse_readonly(request: Request) -> None:
         if readonly:
             raise HTTPException(403, f"this service is read-only: {request.method} {request.url.path} is disabled")
+
+    def keyed_writer(request: Request, key: str | None = Security(key_header)) -> None:
+        """Let a write through only with the right key and when not read-only."""
+        # header values arrive latin-1 decoded: compare the raw bytes, in constant time
+        given = key.encode("latin-1") if key is not None else b""
+        if key is None or not hmac.compare_digest(given, key_bytes or b""):
+            what = "missing" if key is None else "wrong"
+            raise HTTPException(401, f"{what} API key: writes need the X-API-Key header",
+                                headers={"WWW-Authenticate": 'APIKey header="X-API-Key"'})
+        refuse_readonly(request)
+
+    # without a key the schema declares no security scheme: the writes need none
+    writer = keyed_writer if key_bytes is not None else refuse_readonly
 
     def check_text(doc: DocumentIn) -> None:
         if len(doc.text) > max_text:
@@ -554,7 +571,7 @@ def create_app(store: Store, *, api_key: str | None = None, readonly: bool = Fal
 
     @app.get("/families", tags=["families"], response_model=list[FamilyOut], responses=_errors(422, 503))
     def families(limit: int = Query(50, ge=1, le=10_000, description="Most families to return."),
-                 offset: int = Query(0, ge=0, description="Families to skip (for paging).")) -> Response:
+                 offset: int = Query(0, ge=0, le=2**62, description="Families to skip (for paging).")) -> Response:
         """Families, largest first; the total is in the `X-Total-Count` header."""
         fams, total = reader.families_page(limit, offset)
         return _json([f.as_dict() for f in fams], headers={"X-Total-Count": str(total)})
