@@ -20,7 +20,7 @@ from reprints.candidates import LSHParams, lexical_match
 from reprints.document import Document
 from reprints.families import Family
 
-__all__ = ["content_hash", "bucket_pairs", "marked_pairs", "window_pairs", "verified_pairs", "stable_ids"]
+__all__ = ["content_hash", "bucket_pairs", "marked_pairs", "admitted_pairs", "verified_pairs", "stable_ids"]
 
 Pair = tuple[int, int]
 
@@ -111,16 +111,30 @@ def marked_pairs(rowids: Sequence[int], marks: Sequence[np.ndarray], holders: Ma
     return out
 
 
-def window_pairs(bucket: Sequence[int], params: LSHParams) -> set[Pair]:
-    """The band pairs of one bucket (sorted rowids) as ``scan`` makes them:
-    each document with the last ``max_bucket`` before it. After a removal the
-    store aligns those of a full bucket it had not met yet.
+def admitted_pairs(bucket: Sequence[int], gone: set[int], params: LSHParams) -> set[Pair]:
+    """Band pairs a removal lets in: in a bucket (sorted rowids, before the
+    removal) each document meets the last ``max_bucket`` before it, as in
+    ``scan``; once the ``gone`` documents leave, pairs that straddled them come
+    within reach. Only those are returned (at most ``max_bucket`` squared for
+    each document gone, whatever the bucket's size).
 
-    >>> sorted(window_pairs([1, 2, 3, 4], LSHParams(max_bucket=2)))
-    [(1, 2), (1, 3), (2, 3), (2, 4), (3, 4)]
+    >>> sorted(admitted_pairs([1, 2, 3, 4, 5], {3}, LSHParams(max_bucket=2)))
+    [(1, 4), (2, 5)]
     """
     cap = params.max_bucket
-    return {(o, r) for j, r in enumerate(bucket) for o in bucket[max(0, j - cap):j]}
+    now = [d for d in bucket if d not in gone]
+    was = {d: k for k, d in enumerate(bucket)}
+    out: set[Pair] = set()
+    before = 0
+    for d in bucket:
+        if d not in gone:
+            before += 1
+            continue
+        for j in range(before, min(before + cap, len(now))):  # new pairs end at or after the gap ...
+            for i in range(max(0, j - cap), before):  # ... and start before it
+                if was[now[j]] - was[now[i]] > cap:
+                    out.add((now[i], now[j]))
+    return out
 
 
 def verified_pairs(found: set[Pair], star: set[Pair], sketches: Mapping[int, tuple[np.ndarray, int, int]],

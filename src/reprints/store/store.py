@@ -65,8 +65,8 @@ from reprints.records import (document_from_record, document_record, family_from
                               relation_record)
 from reprints.relate import Relation, needs_meaning, relate_meaning, relate_words
 from reprints.sketch import same_body, sketch_batch, with_language
-from reprints.store.incremental import (bucket_pairs, content_hash, marked_pairs, stable_ids, verified_pairs,
-                                       window_pairs)
+from reprints.store.incremental import (admitted_pairs, bucket_pairs, content_hash, marked_pairs, stable_ids,
+                                       verified_pairs)
 from reprints.store.schema import StoreError, connect
 from reprints.store.sqlite import Tables, chunks
 
@@ -568,7 +568,7 @@ class Store:
         documents whose families must be rebuilt."""
         t = self._t
         bodies = t.bodies(rowids)
-        keys, marks = t.keys_of("bands", rowids), t.keys_of("marks", rowids)
+        buckets, firsts = self._full_holders(rowids)
         seeds: set[int] = {x for pair in t.related_touching(rowids) for x in pair}
         for fid in t.families_of(rowids):  # rebuilt (keeping its id where it lives on) by _refamily
             seeds |= t.member_rowids(fid)
@@ -578,28 +578,42 @@ class Store:
         if leads is not None:
             seeds |= self._shrink_leads(leads, rowids)
         seeds |= self._restar(bodies, leads)
-        seeds |= self._admit(keys, marks, leads)
+        seeds |= self._admit(set(rowids), buckets, firsts, leads)
         return seeds
 
-    def _admit(self, keys: set[int], marks: set[int], leads: LeadIndex | None) -> set[int]:
+    def _full_holders(self, rowids: list[int]) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+        """Before ``rowids`` are deleted: the band buckets they are in that hold
+        more than ``max_bucket + 1`` documents (smaller ones pair all their
+        members already), and the first ``max_df`` holders of their marks."""
+        t, p = self._t, self.params.lsh
+        buckets: dict[int, list[int]] = {}
+        for key, doc in t.band_members(sorted(t.keys_of("bands", rowids))):
+            buckets.setdefault(key, []).append(doc)
+        firsts: dict[int, list[int]] = {}
+        if p.min_marks:
+            for key, doc in t.mark_members(sorted(t.keys_of("marks", rowids)), p.max_df):
+                firsts.setdefault(key, []).append(doc)
+        return ({k: sorted(v) for k, v in buckets.items() if len(v) > p.max_bucket + 1},
+                {k: v for k, v in firsts.items() if len(v) == p.max_df})
+
+    def _admit(self, gone: set[int], buckets: dict[int, list[int]], firsts: dict[int, list[int]],
+               leads: LeadIndex | None) -> set[int]:
         """A removal from a full band bucket or from a mark's first ``max_df``
         holders lets the next documents in, as in a scan without it: align the
-        candidate pairs that makes (lexical ones not met before); returns their
-        documents."""
+        candidate pairs that makes (``buckets``, ``firsts``: as
+        :meth:`_full_holders` read them before the removal); returns the
+        documents of pairs that became candidates."""
         t, p = self._t, self.params.lsh
         found: set[tuple[int, int]] = set()
-        bucket: dict[int, list[int]] = {}
-        for key, doc in t.band_members(sorted(keys)):
-            bucket.setdefault(key, []).append(doc)
-        for docs in bucket.values():
-            if len(docs) > p.max_bucket:
-                found |= window_pairs(sorted(docs), p)
+        for old in buckets.values():
+            found |= admitted_pairs(old, gone, p)
         marked: set[tuple[int, int]] = set()
-        if p.min_marks and marks:
+        if firsts:
             first: dict[int, list[int]] = {}
-            for key, doc in t.mark_members(sorted(marks), p.max_df):
+            for key, doc in t.mark_members(sorted(firsts), p.max_df):
                 first.setdefault(key, []).append(doc)
-            admitted = sorted({max(docs) for docs in first.values() if len(docs) == p.max_df})
+            admitted = sorted({d for key, docs in first.items() for d in docs} - {d for docs in firsts.values()
+                                                                                  for d in docs})
             if admitted:
                 theirs: dict[int, list[int]] = {}
                 for doc, key in t.marks_by_doc(admitted):
@@ -616,12 +630,12 @@ class Store:
             return set()
         docs = sorted({x for pair in found | marked for x in pair})
         info = {rid: (np.frombuffer(sig, dtype=np.uint32), nsh, bh) for rid, sig, nsh, bh in t.sketches(docs)}
-        was = {pair: t.is_lexical(*pair) for pair in verified_pairs(found, set(), info, p, marked)}
-        todo = {pair: True for pair, lexical in was.items() if lexical is None}  # never met: aligned now
-        for pair in (pair for pair, lexical in was.items() if lexical is False):
+        was_lexical = {pair: t.is_lexical(*pair) for pair in verified_pairs(found, set(), info, p, marked)}
+        todo = {pair: True for pair, lexical in was_lexical.items() if lexical is None}  # never met: aligned now
+        for pair in (pair for pair, lexical in was_lexical.items() if lexical is False):
             t.make_lexical(*pair)  # met before by meaning only: now a lexical candidate too
         self._align(todo, leads, active_lexical=True)
-        return {x for pair, lexical in was.items() if not lexical for x in pair}
+        return {x for pair, lexical in was_lexical.items() if not lexical for x in pair}
 
     def _restar(self, bodies: set[int], leads: LeadIndex | None) -> set[int]:
         """Copies of one body are candidates of the first copy only (see
