@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.perf_counter()
     with Store(db, readonly=True):
         open_read_s = time.perf_counter() - t0
-    incoming = _docs(_corpus(args.docs // 10, 2), prefix="new/")  # documents the store has never seen
+    incoming = _docs(_corpus(args.docs // 10, 2), prefix=f"new{int(time.time())}/")  # ids the store has never seen
     query = {"id": "probe", "text": "Reprinted.\n\n" + _docs(corpus, 1)[0]["text"]}
 
     port = _free_port()

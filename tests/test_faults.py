@@ -164,6 +164,8 @@ def service(tmp_path):
     yield make
     for svc, store in started:
         svc.stop()
+        for hook in svc.server.config.app.router.on_shutdown:  # the test server runs without lifespan
+            hook()
         store.close()
 
 
@@ -197,7 +199,7 @@ def test_a_slow_or_unfinished_body_is_timed_out(service):
 
 
 def test_delete_forgets_a_document_and_rebuilds_its_family(service):
-    svc, store = service()
+    svc, store = service(write_process=True)  # as `reprints serve` runs it
     for k, text in enumerate([STORY, "Rail strike\n\n" + STORY, "Strike news\n\n" + STORY]):
         assert svc.post("/documents", {"id": f"wire/{k}.txt", "text": text})[0] == 201
     assert len(store.families()[0].members) == 3
@@ -218,8 +220,9 @@ def test_families_are_paged_in_order(service):
     assert all(resp.getheader("X-Total-Count") == str(len(every)) for _, resp, _ in pages)
 
 
-def test_health_answers_while_a_batch_is_written(service):
-    svc, store = service()
+@pytest.mark.parametrize("write_process", [False, True])
+def test_health_answers_while_a_batch_is_written(service, write_process):
+    svc, store = service(write_process=write_process)
     docs = [{"id": f"d{k}", "text": f"Story {k}. " + " ".join(f"w{k}x{j}" for j in range(300))} for k in range(400)]
     slow: list[float] = []
     done = threading.Event()

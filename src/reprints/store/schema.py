@@ -30,6 +30,10 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 _MARKS = ("CREATE TABLE marks(key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY(key, doc)) WITHOUT ROWID",
           "CREATE INDEX marks_doc ON marks(doc)")
 
+# indexes for reads only: an older reprints reads a store that has them, so they are no
+# schema change, and a store made before them gets them the first time it is written
+_READ_INDEXES = ("CREATE INDEX IF NOT EXISTS families_order ON families(size DESC, origin)",)
+
 _SCHEMA = (
     "CREATE TABLE info(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     """CREATE TABLE documents(
@@ -107,6 +111,9 @@ def connect(path: Path, params: ScanParams | None, readonly: bool) -> tuple[sqli
             db.execute("PRAGMA synchronous = FULL")
         if not exists:
             _create(db, params or ScanParams())
+        if not readonly:
+            for stmt in _READ_INDEXES:
+                db.execute(stmt)
         row = db.execute("SELECT value FROM info WHERE key = 'params'").fetchone()
         if row is None:
             raise sqlite3.DatabaseError("store is missing its 'params' entry")
@@ -183,7 +190,7 @@ def _check(db: sqlite3.Connection, path: Path, readonly: bool) -> int:
 def _create(db: sqlite3.Connection, params: ScanParams) -> None:
     """The tables of a new store, its settings and its marks, in one transaction."""
     db.execute("BEGIN IMMEDIATE")
-    for stmt in _SCHEMA:
+    for stmt in (*_SCHEMA, *_READ_INDEXES):
         db.execute(stmt)
     db.executemany("INSERT INTO info VALUES (?, ?)", [
         ("params", orjson.dumps(params_to_dict(params)).decode()),
