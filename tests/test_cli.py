@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from _paths import SEED_ORIGIN, SEED_REWRITE, SEED_WRAPPED, seeds
+from _paths import EXAMPLES, SEED_ORIGIN, SEED_REWRITE, SEED_WRAPPED, seeds
 from _stories import FERRY, MINE, agency, body, wrapped
 
 
@@ -144,13 +144,19 @@ def test_compare_missing_file(tmp_path: Path):
 
 
 HELP = {  # what each command's help must name: its inputs, outputs and main options
-    (): ["scan", "compare", "evaluate", "calibrate", "add", "query", "families", "export", "serve", "report"],
-    ("scan",): ["{path}", "pairs.jsonl", "--quiet", "--threshold", "--no-semantic", "--jobs", "--config", "--parquet"],
+    (): ["scan", "compare", "evaluate", "calibrate", "add", "query", "families", "export", "serve", "report",
+         "remove", "expire", "check"],
+    ("scan",): ["{path}", "pairs.jsonl", "documents.jsonl", "--quiet", "--threshold", "default: 0.2", "--num-perm",
+                "default: 128", "--shingle", "default: 5", "--no-semantic", "--jobs", "--config", "--parquet"],
     ("compare",): ["--width", "--no-semantic"],
-    ("add",): ["--db", "--batch", "--config"],
+    ("add",): ["--db", "--batch", "--config", "--keep-days"],
+    ("remove",): ["{ids}", "--db"],
+    ("expire",): ["--db", "--older-than", "30d", "--by"],
+    ("check",): ["--db", "integrity"],
+    ("calibrate",): ["--truth", "--held-out", "--folds"],
     ("query",): ["--db", "--json"],
     ("evaluate",): ["--truth", "--worst"],
-    ("serve",): ["--db", "--port", "--read-only", "--api-key"],
+    ("serve",): ["--db", "--port", "--read-only", "--api-key", "--keep-days", "--body-timeout"],
 }
 
 
@@ -159,7 +165,8 @@ def test_help_is_useful(cmd):
     res = run(*cmd, "--help")
     assert res.returncode == 0
     assert res.stdout.lstrip().startswith(" ".join(["Usage: reprints", *cmd])), res.stdout[:200]
-    missing = [word for word in HELP[cmd] if word not in res.stdout]
+    flat = " ".join(res.stdout.replace("│", " ").split())  # rich wraps help text inside its boxes
+    missing = [word for word in HELP[cmd] if word not in flat]
     assert missing == [], f"help of {cmd} lacks {missing}"
 
 
@@ -190,3 +197,23 @@ def test_bad_parameters_are_one_line_errors(corpus: Path, tmp_path: Path, option
     res = run("scan", str(corpus), "-o", str(tmp_path / "o"), *option)
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert res.stderr.startswith("reprints: error:") and res.stderr.strip().count("\n") == 0
+
+
+def test_evaluate_says_when_no_labelled_id_is_in_the_scan(tmp_path: Path):
+    out = tmp_path / "out"
+    assert run("scan", str(EXAMPLES / "corpus"), "-o", str(out), "--no-semantic", "-q").returncode == 0
+    truth = tmp_path / "t.jsonl"
+    truth.write_text('{"id": "elsewhere/a.txt", "family": "x"}\n{"id": "elsewhere/b.txt", "family": "x"}\n')
+    res = run("evaluate", str(out), "--truth", str(truth))
+    assert res.returncode == 0 and "None of the 2 labelled ids is in a family" in res.stdout
+
+
+def test_counts_are_in_the_right_number(tmp_path: Path):
+    (tmp_path / "in").mkdir()
+    body = "Rail workers across the region will strike for two days next week after talks over pay broke down."
+    (tmp_path / "in" / "a.txt").write_text(body)
+    (tmp_path / "in" / "b.txt").write_text("Strike\n\n" + body)
+    res = run("scan", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--no-semantic")
+    assert res.returncode == 0
+    assert "1 related pair (reformatted 1), 1 family in" in " ".join(res.stdout.split())
+    assert "documents.jsonl" in res.stdout

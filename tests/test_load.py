@@ -646,3 +646,18 @@ def test_csv_unterminated_quote_is_reported(tmp_path: Path) -> None:
     assert [d.id for d in corpus.documents] == ["good"]
     [problem] = corpus.problems
     assert problem.source == "c.csv" and problem.line == 3 and "invalid CSV row" in problem.message
+
+
+def test_an_html_date_with_a_zone_name_prints_no_library_warning(tmp_path):
+    import warnings
+
+    page = tmp_path / "page.html"
+    body = ("Rail workers across the region will strike for two days next week after talks over pay and rosters "
+            "broke down on Monday evening, the union said in a statement.")
+    page.write_text(f'<html lang="en"><head><title>Rail strike</title><meta name="date" content="2021-12-06 10:00 EST">'
+                    f"</head><body><article><h1>Rail strike</h1><p>{body}</p><p>{body}</p></article></body></html>")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        (doc,) = list(iter_load(page))
+    assert doc.meta.get("date") == "2021-12-06"
+    assert not [w for w in caught if "tzname" in str(w.message)], [str(w.message) for w in caught]

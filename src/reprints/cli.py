@@ -20,7 +20,8 @@ from reprints.load import iter_load
 from reprints.config import ScanParams
 from reprints.pipeline import compare_documents, scan
 from reprints.report.files import write_outputs
-from reprints.report.terminal import print_comparison, print_families, print_query, print_summary, printable
+from reprints.report.terminal import (counted, print_comparison, print_families, print_query, print_summary,
+                                      printable)
 
 if TYPE_CHECKING:
     from reprints.store import Store
@@ -42,6 +43,12 @@ def _fail(message: str, code: int = 2) -> None:
 def _shown(text: str) -> str:
     """A name, id or message safe for the terminal, on one line."""
     return printable(text, lines=False)
+
+
+def _default(value: str) -> str:
+    """The default of an option whose value is None until given (so that a config file can set it),
+    as typer shows the others; the bracket is escaped, or rich would read it as markup and drop it."""
+    return f"\\[default: {value}]"
 
 
 def _version(value: bool) -> None:
@@ -110,27 +117,31 @@ def _params(config: Path | None, semantic: bool | None = None, jobs: int | None 
 @app.command("scan")
 def scan_cmd(
     path: Path = typer.Argument(..., help="Folder (walked recursively) or file: .txt .md .html .jsonl .csv .parquet."),
-    output: Path = typer.Option(..., "-o", "--output", help="Folder to write pairs.jsonl and families.jsonl into."),
+    output: Path = typer.Option(..., "-o", "--output",
+                                help="Folder to write pairs.jsonl, families.jsonl and documents.jsonl into."),
     threshold: Optional[float] = typer.Option(
-        None, help="Jaccard similarity of word shingles that candidate search aims at.  [default: 0.2]"),
-    num_perm: Optional[int] = typer.Option(None, help="MinHash signature length (a power of two).  [default: 128]"),
-    shingle: Optional[int] = typer.Option(None, help="Words per shingle.  [default: 5]"),
+        None, help="Jaccard similarity of word shingles that candidate search aims at.  " + _default("0.2")),
+    num_perm: Optional[int] = typer.Option(None, help="MinHash signature length (a power of two).  " + _default("128")),
+    shingle: Optional[int] = typer.Option(None, help="Words per shingle.  " + _default("5")),
     jobs: int = typer.Option(0, "--jobs", "-j", min=0,
                              help="Worker processes that sketch while the input is read, then align (0: one per core, 1: none)."),
     semantic: Optional[bool] = typer.Option(
         None, "--semantic/--no-semantic",
-        help="Also find rewrites and translations by meaning (off: lexical only, much faster).  [default: semantic]"),
+        help="Also find rewrites and translations by meaning (off: lexical only, much faster).  " + _default("semantic")),
     config: Optional[Path] = typer.Option(None, "--config", help=_CONFIG_HELP),
-    parquet: bool = typer.Option(False, "--parquet", help="Also write pairs.parquet and families.parquet."),
+    parquet: bool = typer.Option(False, "--parquet",
+                                 help="Also write pairs.parquet, families.parquet and documents.parquet."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar and no summary."),
 ) -> None:
     """Find every family of versions in a corpus.
 
     Writes OUTPUT/pairs.jsonl (one line per related pair: a, b, relation, score,
     passages with character offsets into each original text, what only one side
-    has, evidence) and OUTPUT/families.jsonl (one line per family: family,
-    origin, reasons, members, tree), then prints a short summary. Unreadable or
-    malformed items are reported with their path and line and skipped.
+    has, evidence), OUTPUT/families.jsonl (one line per family: family,
+    origin, reasons, members, tree) and OUTPUT/documents.jsonl (the members'
+    texts and metadata, which the offsets index), then prints a short summary.
+    Unreadable or malformed items are reported with their path and line and
+    skipped.
     """
     console = Console(highlight=False)
     if not path.exists():
@@ -163,12 +174,13 @@ def scan_cmd(
         except OSError as exc:
             _fail(f"cannot read {path}: {exc.strerror or exc}")
     try:
-        write_outputs(result, output, parquet=parquet, languages=params.semantic)
+        written = write_outputs(result, output, parquet=parquet, languages=params.semantic)
     except OSError as exc:
         _fail(f"cannot write results to {output}: {exc.strerror or exc}")
     if not quiet:
         print_summary(result, console)
-        console.print(f"Wrote {output / 'pairs.jsonl'} and {output / 'families.jsonl'}")
+        files = [str(p) for p in written.values()]
+        console.print(f"Wrote {', '.join(files[:-1])} and {files[-1]}", markup=False, highlight=False, soft_wrap=True)
     elif problems:
         for p in problems:
             print(f"reprints: skipped {_shown(str(p))}", file=sys.stderr)
@@ -210,13 +222,20 @@ def evaluate_cmd(
                 params = store.params
         else:
             found = read_found(outdir)
-            scores = evaluate(read_truth(truth), found, worst)
+            labels = read_truth(truth)
+            scores = evaluate(labels, found, worst)
             docs, params = _documents_of(outdir), ScanParams()
+            if labels.family and not any(x in found.family or x in docs for x in labels.family):
+                absent = -1
     except (ValueError, KeyError, TypeError) as exc:
         _fail(str(exc) if isinstance(exc, ValueError) else f"unexpected content: {exc}")
     console = Console(highlight=False)
-    if absent:
+    if absent > 0:
         console.print(f"{absent} labelled ids are not in the store: they count as found in no family")
+    elif absent < 0:
+        console.print(f"None of the {counted(len(labels.family), 'labelled id')} is in a family in {outdir}: if "
+                      f"that is unexpected, check that the truth's ids are the scan's (file paths relative to the "
+                      f"folder scanned, or the id field)", markup=False, soft_wrap=True)
     _print_scores(scores, console, docs=docs, params=params)
 
 
@@ -280,7 +299,7 @@ def calibrate_cmd(
                               help="Cross-validation folds of the fitted stories: a threshold moves only if the move "
                                    "gains on held-out folds (below 2: no cross-validation)."),
     semantic: Optional[bool] = typer.Option(None, "--semantic/--no-semantic",
-                                            help="Calibrate with semantic matching on or off.  [default: on]"),
+                                            help="Calibrate with semantic matching on or off.  " + _default("on")),
     config: Optional[Path] = typer.Option(None, "--config", help="Settings to start from (default: the defaults)."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar and no summary."),
 ) -> None:
@@ -412,7 +431,7 @@ def add_cmd(
     db: Path = typer.Option(..., "--db", help=_DB_HELP),
     semantic: Optional[bool] = typer.Option(
         None, "--semantic/--no-semantic",
-        help="For a new store: also find rewrites and translations (kept in the store).  [default: semantic]"),
+        help="For a new store: also find rewrites and translations (kept in the store).  " + _default("semantic")),
     batch: int = typer.Option(500, min=1, help="Documents per transaction; each is safe once reported."),
     config: Optional[Path] = typer.Option(None, "--config", help=_CONFIG_HELP + " A store keeps the settings it "
                                           "was created with; an existing store must match the file."),
@@ -465,8 +484,9 @@ def add_cmd(
     if not quiet:
         gone = f"{expired.removed} expired; " if expired is not None else ""
         console.print(f"{result.added} added, {result.updated} updated, {result.unchanged} unchanged, "
-                      f"{result.skipped} skipped; {gone}{result.families_rebuilt} families rebuilt; store {db}: "
-                      f"{stats['documents']} documents in {stats['families']} families", soft_wrap=True)
+                      f"{result.skipped} skipped; {gone}{counted(result.families_rebuilt, 'family', 'families')} "
+                      f"rebuilt; store {db}: {counted(int(stats['documents']), 'document')} in "
+                      f"{counted(int(stats['families']), 'family', 'families')}", soft_wrap=True, markup=False)
 
 
 def _existing_store(db: Path) -> Store:
@@ -486,9 +506,10 @@ def _removed(result, db: Path, store: Store, quiet: bool, what: str) -> None:
     if quiet:
         return
     stats = store.stats()
-    Console(highlight=False).print(f"{result.removed} {what}; {result.families_rebuilt} families rebuilt; store {db}: "
-                                   f"{stats['documents']} documents in {stats['families']} families", soft_wrap=True,
-                                   markup=False)
+    Console(highlight=False).print(
+        f"{result.removed} {what}; {counted(result.families_rebuilt, 'family', 'families')} rebuilt; store {db}: "
+        f"{counted(int(stats['documents']), 'document')} in {counted(int(stats['families']), 'family', 'families')}",
+        soft_wrap=True, markup=False)
 
 
 @app.command("remove")
@@ -622,7 +643,8 @@ def families_cmd(
 @app.command("export")
 def export_cmd(
     db: Path = typer.Option(..., "--db", help="Store file."),
-    output: Path = typer.Option(..., "-o", "--output", help="Folder to write pairs.jsonl and families.jsonl into."),
+    output: Path = typer.Option(..., "-o", "--output",
+                                help="Folder to write pairs.jsonl, families.jsonl and documents.jsonl into."),
     parquet: bool = typer.Option(False, "--parquet", help="Also write pairs.parquet and families.parquet."),
 ) -> None:
     """Write a store's pairs and families as `reprints scan` writes them."""
@@ -634,7 +656,8 @@ def export_cmd(
         write_outputs(result, output, parquet=parquet, languages=semantic)
     except OSError as exc:
         _fail(f"cannot write results to {output}: {exc.strerror or exc}")
-    print(f"Wrote {len(result.related)} pairs and {len(result.families)} families to {output}")
+    print(f"Wrote {counted(len(result.related), 'pair')} and {counted(len(result.families), 'family', 'families')} "
+          f"to {output}")
 
 
 def _one(path: Path, command: str = "compare") -> Document:
@@ -717,7 +740,7 @@ def report_cmd(
         except OSError as exc:
             _fail(f"cannot write {output}: {exc.strerror or exc}")
     if not quiet:
-        print(f"Wrote {output} ({info.families} families, {info.bytes / 1e6:.1f} MB)")
+        print(f"Wrote {output} ({counted(info.families, 'family', 'families')}, {info.bytes / 1e6:.1f} MB)")
 
 
 @app.command("serve")

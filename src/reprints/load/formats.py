@@ -8,6 +8,7 @@ import csv
 import io
 import re
 import types
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,9 +99,13 @@ def read_html(source: SourceFile, file_id: str) -> Iterator[Read | LoadProblem]:
         yield LoadProblem(source.name, None, f"HTML extraction unavailable: {exc}")
         return
     try:
-        result = trafilatura.bare_extraction(
-            html, with_metadata=True, include_comments=False, include_tables=True
-        )
+        with warnings.catch_warnings():
+            # the date finder hands strings such as "10:00 EST" to dateutil, which warns it cannot place
+            # the zone; the date is still found, and a scan's output is no place for the library's warning
+            warnings.filterwarnings("ignore", message="tzname .* identified but not understood")
+            result = trafilatura.bare_extraction(
+                html, with_metadata=True, include_comments=False, include_tables=True
+            )
     except Exception as exc:  # an extractor bug on one page must not stop the load
         yield LoadProblem(source.name, None, f"HTML extraction failed: {type(exc).__name__}: {exc}")
         return

@@ -21,7 +21,7 @@ from reprints.relate import Relation
 if TYPE_CHECKING:
     from reprints.store import QueryResult
 
-__all__ = ["print_summary", "print_comparison", "print_query", "print_families", "printable"]
+__all__ = ["print_summary", "print_comparison", "print_query", "print_families", "printable", "counted"]
 
 #: C0 controls but tab and line feed, DEL and C1: what a terminal would obey rather than show.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -45,6 +45,15 @@ def printable(text: str, lines: bool = True) -> str:
     return (_CONTROL if lines else _CONTROL_LINES).sub(_picture, text)
 
 
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """``n`` and the noun in the right number.
+
+    >>> counted(1, "family", "families"), counted(3, "document")
+    ('1 family', '3 documents')
+    """
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
+
+
 def _id(text: str) -> str:
     return printable(text, lines=False)
 
@@ -57,17 +66,18 @@ def print_summary(result: ScanResult, console: Console, max_families: int = 20, 
     """Counts, skipped items and the largest families, as a short rich view."""
     st = result.stats
     kinds = Counter(r.relation for r in result.related)
+    n_docs, n_cand, n_fam = int(st.get("documents", 0)), int(st.get("candidates", 0)), len(result.families)
     head = Text.assemble(
-        (f"{int(st.get('documents', 0))}", "bold"), " documents, ",
+        (f"{n_docs}", "bold"), " document, " if n_docs == 1 else " documents, ",
         (f"{len(result.problems)}", "bold red" if result.problems else "bold"), " skipped, ",
-        (f"{int(st.get('candidates', 0))}", "bold"), " candidate pairs, ",
-        (f"{len(result.related)}", "bold"), " related pairs (",
+        (f"{n_cand}", "bold"), " candidate pair, " if n_cand == 1 else " candidate pairs, ",
+        (f"{len(result.related)}", "bold"), " related pair (" if len(result.related) == 1 else " related pairs (",
         ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) or "none", "), ",
-        (f"{len(result.families)}", "bold"), f" families in {st.get('seconds_total', 0):.2f}s",
+        (f"{n_fam}", "bold"), f" {'family' if n_fam == 1 else 'families'} in {st.get('seconds_total', 0):.2f}s",
     )
     console.print(head)
     if result.problems:
-        console.print(f"[red]Skipped {len(result.problems)} item(s):[/red]")
+        console.print(Text(f"Skipped {counted(len(result.problems), 'item')}:", "red"))
         for p in result.problems[:max_problems]:
             console.print(f"  {_id(str(p))}", markup=False, highlight=False, soft_wrap=True)
         if len(result.problems) > max_problems:
