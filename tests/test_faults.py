@@ -192,9 +192,11 @@ def test_a_slow_or_unfinished_body_is_timed_out(service):
         sock.sendall(b"POST /documents HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                      b"Content-Length: 100\r\n\r\n{\"id\": \"a\",")
         t0 = time.monotonic()
-        answer = sock.recv(4096).decode()
+        answer = http.client.HTTPResponse(sock)  # the head and the body may come in two packets
+        answer.begin()
+        body = answer.read().decode()
         assert time.monotonic() - t0 < 5
-    assert answer.startswith("HTTP/1.1 408") and "not received within 0.5 seconds" in answer
+    assert answer.status == 408 and "not received within 0.5 seconds" in body
     assert svc.get("/health")[0] == 200
 
 

@@ -51,6 +51,36 @@ def _default(value: str) -> str:
     return f"\\[default: {value}]"
 
 
+_DEDUP_HELP = ("Also write keep.jsonl (one document per family, and every document in none) and drop.jsonl "
+               "(each other member with the kept twin it duplicates, relation and score).")
+_KEEP_HELP = ("Which member of a family --dedup keeps: origin (the likely original), longest (most words) or "
+              "earliest (earliest date; undated ones last).")
+
+
+def _check_keep(keep: str) -> None:
+    from reprints.dedup import KEEP_RULES
+
+    if keep not in KEEP_RULES:
+        _fail(f"--keep must be one of {', '.join(KEEP_RULES)}, got {keep!r}")
+
+
+def _write_dedup(result, ids: List[str], output: Path, keep: str) -> str:
+    """Write keep.jsonl and drop.jsonl; returns the summary line (documents and bytes the dedup removes)."""
+    from reprints.dedup import plan_dedup
+    from reprints.report.files import write_dedup
+
+    words = {r.a: r.alignment.a_words for r in result.relations} | {r.b: r.alignment.b_words for r in result.relations}
+    docs = {d.id: d for d in result.documents}
+    dates = {i: d.meta["date"] for i, d in docs.items() if d.meta.get("date")}
+    plan = plan_dedup(result.families, result.relations, ids, words, dates, keep)
+    written = write_dedup(plan, output)
+    dropped = sum(len(docs[x.id].text.encode("utf-8")) for x in plan.drop if x.id in docs)
+    total = len(plan.keep) + len(plan.drop)
+    return (f"Dedup (keep {keep}): keeps {counted(len(plan.keep), 'document')} of {total:,}, drops "
+            f"{counted(len(plan.drop), 'document')} ({dropped / 1e6:.2f} MB of text); wrote {written['keep']} and "
+            f"{written['drop']}")
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"reprints {__version__}")
@@ -131,6 +161,8 @@ def scan_cmd(
     config: Optional[Path] = typer.Option(None, "--config", help=_CONFIG_HELP),
     parquet: bool = typer.Option(False, "--parquet",
                                  help="Also write pairs.parquet, families.parquet and documents.parquet."),
+    dedup: bool = typer.Option(False, "--dedup", help=_DEDUP_HELP),
+    keep: str = typer.Option("origin", "--keep", help=_KEEP_HELP),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar and no summary."),
 ) -> None:
     """Find every family of versions in a corpus.
@@ -146,6 +178,7 @@ def scan_cmd(
     console = Console(highlight=False)
     if not path.exists():
         _fail(f"no such file or folder: {path}")
+    _check_keep(keep)
     _check_writable(output)
     params = _params(config, semantic=semantic, jobs=jobs, threshold=threshold, num_perm=num_perm, shingle=shingle)
     problems: list[LoadProblem] = []
@@ -175,12 +208,15 @@ def scan_cmd(
             _fail(f"cannot read {path}: {exc.strerror or exc}")
     try:
         written = write_outputs(result, output, parquet=parquet, languages=params.semantic)
+        said = _write_dedup(result, [d.id for d in result.documents], output, keep) if dedup else None
     except OSError as exc:
         _fail(f"cannot write results to {output}: {exc.strerror or exc}")
     if not quiet:
         print_summary(result, console)
         files = [str(p) for p in written.values()]
         console.print(f"Wrote {', '.join(files[:-1])} and {files[-1]}", markup=False, highlight=False, soft_wrap=True)
+        if said:
+            console.print(said, markup=False, highlight=False, soft_wrap=True)
     elif problems:
         for p in problems:
             print(f"reprints: skipped {_shown(str(p))}", file=sys.stderr)
@@ -400,6 +436,7 @@ def calibrate_cmd(
 
 
 _DB_HELP = "Store file (SQLite; created by `add` when missing)."
+
 
 
 def _store(db: Path, params: ScanParams | None = None, readonly: bool = False, config: Path | None = None) -> Store:
@@ -645,19 +682,27 @@ def export_cmd(
     db: Path = typer.Option(..., "--db", help="Store file."),
     output: Path = typer.Option(..., "-o", "--output",
                                 help="Folder to write pairs.jsonl, families.jsonl and documents.jsonl into."),
-    parquet: bool = typer.Option(False, "--parquet", help="Also write pairs.parquet and families.parquet."),
+    parquet: bool = typer.Option(False, "--parquet",
+                                 help="Also write pairs.parquet, families.parquet and documents.parquet."),
+    dedup: bool = typer.Option(False, "--dedup", help=_DEDUP_HELP),
+    keep: str = typer.Option("origin", "--keep", help=_KEEP_HELP),
 ) -> None:
     """Write a store's pairs and families as `reprints scan` writes them."""
+    _check_keep(keep)
     _check_writable(output)
     with _store(db, readonly=True) as store:
         result = store.result()
         semantic = store.params.semantic
+        every = store.ids() if dedup else []
     try:
         write_outputs(result, output, parquet=parquet, languages=semantic)
+        said = _write_dedup(result, every, output, keep) if dedup else None
     except OSError as exc:
         _fail(f"cannot write results to {output}: {exc.strerror or exc}")
     print(f"Wrote {counted(len(result.related), 'pair')} and {counted(len(result.families), 'family', 'families')} "
           f"to {output}")
+    if said:
+        print(said)
 
 
 def _one(path: Path, command: str = "compare") -> Document:

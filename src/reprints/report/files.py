@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 import orjson
 
+from reprints.dedup import DedupPlan
 from reprints.document import Document
 from reprints.pipeline import ScanResult
 from reprints.records import document_row
@@ -98,3 +99,14 @@ def write_outputs(result: ScanResult, outdir: Path, parquet: bool = False,
     return written
 
 
+
+
+def write_dedup(plan: DedupPlan, outdir: Path) -> dict[str, Path]:
+    """Write a dedup plan: ``keep.jsonl`` (``{"id", "family"}`` of each kept
+    document; family null for a document in none) and ``drop.jsonl`` (each
+    dropped one with its kept twin, relation and score, or the versions between)."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    written = {"keep": outdir / "keep.jsonl", "drop": outdir / "drop.jsonl"}
+    write_jsonl(written["keep"], [{"id": i, "family": f} for i, f in plan.keep])
+    write_jsonl(written["drop"], [d.as_dict() for d in plan.drop])
+    return written

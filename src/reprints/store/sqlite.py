@@ -72,6 +72,9 @@ class Tables:
             return self.db.execute("SELECT count(*) FROM documents").fetchone()[0]
         return self.db.execute("SELECT count(*) FROM documents WHERE rowid <= ?", (up_to,)).fetchone()[0]
 
+    def ids(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT id FROM documents ORDER BY rowid")]
+
     def has_document(self, doc_id: object) -> bool:
         return self.db.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone() is not None
 

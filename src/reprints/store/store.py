@@ -209,6 +209,11 @@ class Store:
             row = self._t.family_row(family_id)
         return family_from_row(orjson.loads(row)) if row else None
 
+    def ids(self) -> list[str]:
+        """Every stored document's id, in the order they were added."""
+        with self._lock:
+            return self._t.ids()
+
     def __contains__(self, doc_id: object) -> bool:
         """Whether a document of this id is stored (``"wire/a.txt" in store``)."""
         with self._lock:
