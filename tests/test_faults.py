@@ -301,18 +301,46 @@ def test_a_damaged_store_is_never_written_and_every_command_says_so_in_one_line(
 # -- 5. two adds creating one store; a full disk -----------------------------------------------------
 
 
-def test_two_adds_creating_one_store_both_succeed(tmp_path):
-    for trial in range(4):
+def _create_and_add(db: str, k: int, barrier, errors) -> None:
+    barrier.wait()  # every process opens the missing store at the same moment
+    try:
+        with Store(db, ScanParams(semantic=False)) as store:
+            store.add([document_from_text(f"d{k}", f"Story number {k}. " + STORY)])
+    except Exception as exc:  # noqa: BLE001 - reported to the test
+        errors.put(f"{type(exc).__name__}: {exc}")
+
+
+def test_adds_creating_one_store_at_once_all_succeed(tmp_path):
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    for trial in range(6):
         db = tmp_path / f"race{trial}.db"
-        procs = [subprocess.Popen([*REPRINTS, "add", str(EXAMPLES / "corpus" / part), "--db", str(db),
-                                   "--no-semantic", "-q"], stderr=subprocess.PIPE, text=True)
-                 for part in ("wire", "outlets")]
-        errors = [p.communicate(timeout=300)[1] for p in procs]
-        assert [p.returncode for p in procs] == [0, 0], errors
+        barrier, errors = ctx.Barrier(4), ctx.Queue()
+        procs = [ctx.Process(target=_create_and_add, args=(str(db), k, barrier, errors)) for k in range(4)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(120)
+        failures = []
+        while not errors.empty():
+            failures.append(errors.get())
+        assert failures == [], f"trial {trial}: {failures}"
         with Store(db, readonly=True) as store:
-            expected = sum(len(load_corpus(EXAMPLES / "corpus" / part).documents) for part in ("wire", "outlets"))
-            assert len(store) == expected and store.check() == []
+            assert len(store) == 4 and store.check() == []
         assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary files left
+
+
+def test_two_add_commands_creating_one_store_both_succeed(tmp_path):
+    db = tmp_path / "race.db"
+    procs = [subprocess.Popen([*REPRINTS, "add", str(EXAMPLES / "corpus" / part), "--db", str(db),
+                               "--no-semantic", "-q"], stderr=subprocess.PIPE, text=True)
+             for part in ("wire", "outlets")]
+    errors = [p.communicate(timeout=300)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], errors
+    with Store(db, readonly=True) as store:
+        expected = sum(len(load_corpus(EXAMPLES / "corpus" / part).documents) for part in ("wire", "outlets"))
+        assert len(store) == expected and store.check() == []
 
 
 def _limited(limit: int):
