@@ -439,11 +439,11 @@ def test_empty_and_binary_files(tmp_path: Path) -> None:
 
 def test_unsupported_extension(tmp_path: Path) -> None:
     (tmp_path / "paper.PDF").write_bytes(b"%PDF-1.7")
-    (tmp_path / "README").write_text("no extension")
+    (tmp_path / "NOTES").write_text("no extension")
     corpus = load_corpus(tmp_path)
     assert corpus.documents == []
     assert [str(p) for p in corpus.problems] == [
-        "README: unsupported file type (no extension)",
+        "NOTES: unsupported file type (no extension)",
         "paper.PDF: unsupported file type '.pdf'",
     ]
 

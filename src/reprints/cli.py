@@ -146,7 +146,8 @@ def _params(config: Path | None, semantic: bool | None = None, jobs: int | None 
 
 @app.command("scan")
 def scan_cmd(
-    path: Path = typer.Argument(..., help="Folder (walked recursively) or file: .txt .md .html .jsonl .csv .parquet."),
+    path: Path = typer.Argument(..., help="Folder (walked recursively) or file: .txt .md .html .jsonl .csv .parquet .warc, "
+                                                    "each also as .gz or .zst."),
     output: Path = typer.Option(..., "-o", "--output",
                                 help="Folder to write pairs.jsonl, families.jsonl and documents.jsonl into."),
     threshold: Optional[float] = typer.Option(

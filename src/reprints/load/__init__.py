@@ -4,7 +4,8 @@
 bytes into clean text, ``meta`` and ``header`` turn given fields and printed
 header lines into metadata.
 
-Reads a file or a folder of .txt/.md/.html, JSON Lines, CSV/TSV or Parquet into
+Reads a file or a folder of .txt/.md/.html, JSON Lines, CSV/TSV, Parquet or WARC
+crawls (each also gzip- or zstd-compressed, ``feed.jsonl.gz``) into
 `Document` objects, fixing encodings (cp1252 fallback, ftfy mojibake repair) and
 parsing news-style header lines (title, byline, date, source URL) into metadata.
 A bad item becomes a `LoadProblem` and the load goes on: nothing here raises for

@@ -12,11 +12,14 @@ from reprints.load.formats import (
     FORMATS,
     Read,
     SourceFile,
+    not_news,
     read_csv,
     read_html,
     read_jsonl,
     read_parquet,
     read_plain,
+    read_warc,
+    source_kind,
 )
 from reprints.load.header import parsed
 
@@ -27,7 +30,7 @@ def iter_corpus(root: Path, shown: str, parse_headers: bool) -> Iterator[Documen
     if is_folder:
         sources: Iterable[SourceFile | LoadProblem] = _walk(root, "", set())
     elif root.is_file():
-        sources = [SourceFile(root, shown, root.suffix.lower())]
+        sources = [SourceFile(root, shown, *source_kind(root.name))]
     else:
         sources = [LoadProblem(shown, None, "not a regular file")]
     seen: dict[str, str] = {}
@@ -95,8 +98,10 @@ def _walk(folder: Path, rel: str, visited: set[tuple[int, int]]) -> Iterator[Sou
                 yield LoadProblem(name, None, "hidden file skipped")
         elif is_dir:
             yield from _walk(Path(entry.path), name, visited)
+        elif is_file and (why := not_news(entry.name)) is not None:
+            yield LoadProblem(name, None, f"not news ({why}) skipped")
         elif is_file:
-            yield SourceFile(Path(entry.path), name, os.path.splitext(entry.name)[1].lower())
+            yield SourceFile(Path(entry.path), name, *source_kind(entry.name))
         else:
             yield LoadProblem(name, None, "not a regular file")
 
@@ -122,7 +127,14 @@ def _read_source(source: SourceFile, file_id: str) -> Iterator[Read | LoadProble
             yield from read_jsonl(source)
         elif fmt in ("csv", "tsv"):
             yield from read_csv(source, fmt)
+        elif fmt == "warc":
+            yield from read_warc(source)
         else:
             yield from read_parquet(source)
-    except OSError as exc:
-        yield LoadProblem(source.name, None, f"cannot read file: {os_message(exc)}")
+    except (EOFError, OSError) as exc:  # gzip: BadGzipFile is an OSError, a cut file an EOFError
+        what = "cannot decompress" if source.compression and not isinstance(exc, FileNotFoundError) else "cannot read"
+        yield LoadProblem(source.name, None, f"{what} file: {os_message(exc) if isinstance(exc, OSError) else exc}")
+    except Exception as exc:  # zstandard.ZstdError and the like: a damaged compressed file
+        if source.compression is None:
+            raise
+        yield LoadProblem(source.name, None, f"cannot decompress file: {exc}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import re
 import types
 import warnings
@@ -30,6 +31,9 @@ from reprints.load.decode import (
 from reprints.load.header import Style, Unparsed
 from reprints.load.meta import canonical_meta
 
+#: Compressed files: the suffix, and the format is read from the name before it (``feed.jsonl.gz``).
+COMPRESSIONS: dict[str, str] = {".gz": "gzip", ".zst": "zstd", ".zstd": "zstd"}
+
 FORMATS: dict[str, str] = {
     ".txt": "txt",
     ".md": "md",
@@ -41,6 +45,7 @@ FORMATS: dict[str, str] = {
     ".csv": "csv",
     ".tsv": "tsv",
     ".parquet": "parquet",
+    ".warc": "warc",
 }
 
 
@@ -49,16 +54,72 @@ Read = tuple[Document, int | None]  # a document and the line/row it came from
 
 @dataclass(frozen=True, slots=True)
 class SourceFile:
-    """A file to read: where it is, how it is named in ids and problems, its format."""
+    """A file to read: where it is, how it is named in ids and problems, its
+    format's extension, and how it is compressed (None, "gzip" or "zstd")."""
 
     path: Path
     name: str
     ext: str
+    compression: str | None = None
+
+    def open(self) -> BinaryIO:
+        """The file's bytes as a stream, decompressed as it is read."""
+        if self.compression == "gzip":
+            import gzip
+
+            return gzip.open(self.path, "rb")  # type: ignore[return-value]
+        if self.compression == "zstd":
+            import zstandard
+
+            raw = self.path.open("rb")
+            reader = zstandard.ZstdDecompressor().stream_reader(raw, read_size=1 << 20, closefd=True)
+            return io.BufferedReader(reader, 1 << 20)  # type: ignore[arg-type]  # lines, as a file gives
+        return self.path.open("rb", buffering=1 << 20)  # large reads: a third of the time of 8 KB ones
+
+    def read_bytes(self) -> bytes:
+        """All of the file's bytes, decompressed."""
+        if self.compression is None:
+            return self.path.read_bytes()
+        with self.open() as fh:
+            return fh.read()
+
+
+def source_kind(name: str) -> tuple[str, str | None]:
+    """A file name's format extension and compression.
+
+    >>> source_kind("feed.jsonl.gz"), source_kind("Story.TXT"), source_kind("crawl.warc.zst")
+    (('.jsonl', 'gzip'), ('.txt', None), ('.warc', 'zstd'))
+    """
+    low = name.lower()
+    base, ext = os.path.splitext(low)
+    compression = COMPRESSIONS.get(ext)
+    if compression is not None:
+        ext = os.path.splitext(base)[1]
+    return ext, compression
+
+
+#: File names that are not news in a data folder: they are left out, and counted.
+_NOT_NEWS = re.compile(r"(readme|licen[cs]e|copying|changelog|changes|authors|contributing|notice)(\.[a-z0-9]+)*",
+                       re.IGNORECASE)
+
+
+def not_news(name: str) -> str | None:
+    """Why a file met while walking a folder is no document, or None: README
+    files and licences describe the data, they are not part of it.
+
+    >>> not_news("README.txt"), not_news("LICENSE"), not_news("readme-of-the-court.txt")
+    ('a README file', 'a licence file', None)
+    """
+    m = _NOT_NEWS.fullmatch(os.path.basename(name))
+    if m is None:
+        return None
+    word = m.group(1).lower()
+    return "a licence file" if word.startswith(("licen", "copying")) else f"a {word.upper()} file"
 
 
 def read_plain(source: SourceFile, file_id: str, fmt: str) -> Iterator[Read | LoadProblem]:
     """A .txt/.md file is one document."""
-    text = bytes_to_text(source.path.read_bytes(), source.name)
+    text = bytes_to_text(source.read_bytes(), source.name)
     if isinstance(text, LoadProblem):
         yield text
         return
@@ -87,17 +148,21 @@ def _import_trafilatura() -> types.ModuleType:
 
 def read_html(source: SourceFile, file_id: str) -> Iterator[Read | LoadProblem]:
     """An .html page is one document: trafilatura's main text and metadata."""
-    data = source.path.read_bytes()
+    yield _html_document(source.read_bytes(), source.name, None, file_id)
+
+
+def _html_document(data: bytes, name: str, line: int | None, file_id: str, charset: str | None = None,
+                   url: str | None = None) -> Read | LoadProblem:
+    """One HTML page (a file, or a WARC response) to a document, or why it is none."""
     declared = _CHARSET_RE.search(data[:4096])
-    html = bytes_to_text(data, source.name, declared.group(1).decode("ascii") if declared else None)
+    charset = declared.group(1).decode("ascii") if declared else charset
+    html = bytes_to_text(data, name, charset)
     if isinstance(html, LoadProblem):
-        yield html
-        return
+        return LoadProblem(name, line, html.message)
     try:
         trafilatura = _import_trafilatura()
     except ImportError as exc:
-        yield LoadProblem(source.name, None, f"HTML extraction unavailable: {exc}")
-        return
+        return LoadProblem(name, line, f"HTML extraction unavailable: {exc}")
     try:
         with warnings.catch_warnings():
             # the date finder hands strings such as "10:00 EST" to dateutil, which warns it cannot place
@@ -107,24 +172,105 @@ def read_html(source: SourceFile, file_id: str) -> Iterator[Read | LoadProblem]:
                 html, with_metadata=True, include_comments=False, include_tables=True
             )
     except Exception as exc:  # an extractor bug on one page must not stop the load
-        yield LoadProblem(source.name, None, f"HTML extraction failed: {type(exc).__name__}: {exc}")
-        return
+        return LoadProblem(name, line, f"HTML extraction failed: {type(exc).__name__}: {exc}")
     extracted = _extraction_fields(result)
-    lines = [line.strip() for line in (extracted.get("text") or "").split("\n")]
-    text = clean_text("\n\n".join(line for line in lines if line))
+    lines = [part.strip() for part in (extracted.get("text") or "").split("\n")]
+    text = clean_text("\n\n".join(part for part in lines if part))
     if not text:
-        yield LoadProblem(source.name, None, "no article text found in HTML")
-        return
+        return LoadProblem(name, line, "no article text found in HTML")
+    failed = extraction_failure(text)
+    if failed is not None:
+        return LoadProblem(name, line, f"no article: {failed}")
     raw: dict[str, object] = {
         "title": extracted.get("title"),
         "byline": extracted.get("author"),
         "date": extracted.get("date"),
-        "url": extracted.get("url"),
+        "url": extracted.get("url") or url,
         "outlet": extracted.get("sitename") or extracted.get("hostname"),
         "lang": extracted.get("language") or _html_lang(html[:4096]),
         "format": "html",
     }
-    yield Unparsed(file_id, text, canonical_meta(raw), (), "extracted"), None
+    return Unparsed(file_id, text, canonical_meta(raw), (), "extracted"), line
+
+
+#: An article has at least this many words; an extracted page with fewer is a notice or a stub.
+MIN_ARTICLE_WORDS = 25
+
+# what a page says instead of its article: only believed of short texts (an article may mention cookies)
+_NOTICES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((why, re.compile(pattern, re.IGNORECASE)) for why, pattern in (
+    ("a notice that JavaScript is needed", r"\b(enable|turn on|activate|requires?)\b.{0,40}\bjavascript\b|"
+                                           r"\bjavascript\b.{0,30}\b(disabled|is off|not enabled|required)"),
+    ("a cookie notice", r"\b(accept|allow|consent to|use of)\b.{0,40}\bcookies\b|\bcookie (policy|settings|consent)\b"),
+    ("an access-denied page", r"\b(access denied|forbidden|not authori[sz]ed|permission to access|are you a robot|"
+                              r"verify (that )?you are (a )?human|captcha)\b"),
+    ("a paywall", r"\b(subscribe|subscription|sign in|log in|register)\b.{0,60}\b(continue reading|read (the|this) "
+                  r"(full )?(article|story)|to keep reading|unlimited access)\b|\bsubscribers only\b"),
+    ("an error page", r"\b(404|page not found|not be found|no longer available|server error|something went wrong|"
+                      r"500 internal|service unavailable|bad gateway)\b"),
+))
+
+
+def extraction_failure(text: str) -> str | None:
+    """Why a page's extracted text is no article, or None: a notice about
+    JavaScript, cookies, access, a paywall or an error (in a text under 120
+    words), or fewer than :data:`MIN_ARTICLE_WORDS` words.
+
+    >>> extraction_failure("JavaScript is disabled in your browser. Please enable JavaScript to view this site.")
+    'a notice that JavaScript is needed'
+    >>> extraction_failure("Forbidden. You don't have permission to access this resource.")
+    'an access-denied page'
+    >>> extraction_failure("Rail workers will strike for two days next week. " * 5) is None
+    True
+    """
+    n = len(text.split())
+    if n < 120:
+        for why, pattern in _NOTICES:
+            if pattern.search(text):
+                return why
+    if n < MIN_ARTICLE_WORDS:
+        return f"too short to be an article ({n} words)"
+    return None
+
+
+def read_warc(source: SourceFile) -> Iterator[Read | LoadProblem]:
+    """A WARC file (a crawl): each HTML response is one document, its id the
+    target URL; `line` is the record's number. Other responses (images, feeds,
+    errors) are reported and skipped; requests and metadata records are no items.
+    Read with warcio, which also undoes the per-record gzip of ``.warc.gz``."""
+    try:
+        from warcio.archiveiterator import ArchiveIterator
+        from warcio.exceptions import ArchiveLoadFailed
+    except ImportError as exc:  # pragma: no cover - a dependency
+        yield LoadProblem(source.name, None, f"WARC reading unavailable: {exc}")
+        return
+    number = 0
+    with source.open() as fh:
+        try:
+            for record in ArchiveIterator(fh):
+                number += 1
+                if record.rec_type != "response":
+                    continue
+                uri = record.rec_headers.get_header("WARC-Target-URI") or f"{source.name}#{number}"
+                http = record.http_headers
+                status = http.get_statuscode() if http is not None else None
+                ctype = (http.get_header("Content-Type") if http is not None else None) or ""
+                if status is not None and not str(status).startswith("2"):
+                    yield LoadProblem(source.name, number, f"{uri}: HTTP status {status}, no article")
+                    continue
+                if "html" not in ctype.lower():
+                    yield LoadProblem(source.name, number, f"{uri}: not HTML ({ctype or 'no content type'})")
+                    continue
+                charset = _HTTP_CHARSET_RE.search(ctype)
+                data = record.content_stream().read()
+                got = _html_document(data, source.name, number, uri, charset.group(1) if charset else None, uri)
+                if isinstance(got, LoadProblem):
+                    got = LoadProblem(source.name, number, f"{uri}: {got.message}")
+                yield got
+        except ArchiveLoadFailed as exc:
+            yield LoadProblem(source.name, number + 1 if number else None, f"invalid WARC: {_first_line(str(exc))}")
+
+
+_HTTP_CHARSET_RE = re.compile(r"charset\s*=\s*\"?([A-Za-z0-9_.:-]+)", re.IGNORECASE)
 
 
 def _extraction_fields(result: object) -> dict[str, Any]:
@@ -145,12 +291,12 @@ def _html_lang(head: str) -> str | None:
 
 def read_jsonl(source: SourceFile) -> Iterator[Read | LoadProblem]:
     """One JSON object per line; blank lines are skipped, broken lines reported."""
-    with source.path.open("rb", buffering=1 << 20) as fh:  # large reads: a third of the time of 8 KB ones
+    with source.open() as fh:
         sample = fh.read(SAMPLE_BYTES)
-        if looks_binary(sample):
-            yield LoadProblem(source.name, None, "binary content")
-            return
-        fh.seek(0)
+    if looks_binary(sample):
+        yield LoadProblem(source.name, None, "binary content")
+        return
+    with source.open() as fh:  # again from the start (a decompressing stream cannot seek back)
         lines = _jsonl_lines(fh, sample)
         any_line = False
         for number, raw in lines:
@@ -213,15 +359,15 @@ def _json_type(value: object) -> str:
 def read_csv(source: SourceFile, fmt: str) -> Iterator[Read | LoadProblem]:
     """A CSV/TSV with a header row naming at least `id` and `text`."""
     _raise_csv_field_limit()
-    with source.path.open("rb", buffering=1 << 20) as fh:  # large reads: a third of the time of 8 KB ones
+    with source.open() as fh:
         sample = fh.read(SAMPLE_BYTES)
-        if not sample.strip():
-            yield LoadProblem(source.name, None, "empty file")
-            return
-        if looks_binary(sample):
-            yield LoadProblem(source.name, None, "binary content")
-            return
-        fh.seek(0)
+    if not sample.strip():
+        yield LoadProblem(source.name, None, "empty file")
+        return
+    if looks_binary(sample):
+        yield LoadProblem(source.name, None, "binary content")
+        return
+    with source.open() as fh:  # again from the start (a decompressing stream cannot seek back)
         encoding = text_encoding(sample) or "utf-8"
         stream = io.TextIOWrapper(fh, encoding=encoding, errors="surrogateescape", newline="")
         reader = csv.reader(stream, delimiter="\t" if fmt == "tsv" else ",", strict=True)
@@ -272,6 +418,10 @@ def read_parquet(source: SourceFile) -> Iterator[Read | LoadProblem]:
     """A Parquet file with `id` and `text` columns, read in batches; `line` is the row index."""
     import pyarrow.parquet as pq
 
+    if source.compression is not None:
+        yield LoadProblem(source.name, None, f"a {source.compression}-compressed Parquet file: Parquet compresses "
+                                             f"its own columns, give the .parquet file")
+        return
     try:
         parquet = pq.ParquetFile(source.path)
         names = list(parquet.schema_arrow.names)
