@@ -16,6 +16,7 @@ install, else in NumPy and Python below, with the same results.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -323,6 +324,25 @@ def align(ta: TokenizedText, tb: TokenizedText, params: AlignParams = AlignParam
 
 def _align(ta: TokenizedText, tb: TokenizedText, params: AlignParams, core: Callable[..., Any] | None) -> Alignment:
     """:func:`align` with the C core (``reprints._align.core``), or with NumPy when ``core`` is None."""
+    rows, a_cov, b_cov = _rows(ta, tb, params, core)
+    sa = ta.norm.spans_to_original([(r[0], r[1]) for r in rows])
+    sb = tb.norm.spans_to_original([(r[2], r[3]) for r in rows])
+    joined = _joined(rows, sa, sb, ta, tb, params.join_gap)
+    # a short piece that joined no neighbour (a slug line, a stock phrase cut off by a line left
+    # out of the body) is no passage: runs align equal numbers of words, so both sides lose its words
+    short = sum(r[4] for r, _, _ in joined if r[4] < params.min_words)
+    a_cov, b_cov = a_cov - short, b_cov - short
+    passages = [Passage(x[0], x[1], y[0], y[1], "verbatim" if r[5] else "near-verbatim", r[4])
+                for r, x, y in joined if r[4] >= params.min_words]
+    passages.sort(key=lambda p: (p.a_start, p.b_start))
+    return Alignment(tuple(passages), len(ta), len(tb), a_cov, b_cov)
+
+
+def _rows(ta: TokenizedText, tb: TokenizedText, params: AlignParams,
+          core: Callable[..., Any] | None) -> tuple[list, int, int]:
+    """The matched runs of two texts, each cut at paragraph breaks, as rows
+    ``(a0, a1, b0, b1, words, verbatim)`` in token positions, and the words
+    each side has covered."""
     if core is not None and params.seed >= 1 and max(len(ta.ids), len(tb.ids)) < 2**31:  # what the C handles
         rows, a_cov, b_cov = core((ta.ids, ta.para, ta.starts, ta.ends), (tb.ids, tb.para, tb.starts, tb.ends),
                                   params.seed, params.max_gap, params.min_words)
@@ -338,17 +358,127 @@ def _align(ta: TokenizedText, tb: TokenizedText, params: AlignParams, core: Call
             a_cov += sum(r[1] - r[0] for r in ch)
             b_cov += sum(r[3] - r[2] for r in ch)
             rows.extend(_to_row(g, ta, tb) for g in _split_by_paragraph(ch, ta, tb))
-    sa = ta.norm.spans_to_original([(r[0], r[1]) for r in rows])
-    sb = tb.norm.spans_to_original([(r[2], r[3]) for r in rows])
-    joined = _joined(rows, sa, sb, ta, tb, params.join_gap)
-    # a short piece that joined no neighbour (a slug line, a stock phrase cut off by a line left
-    # out of the body) is no passage: runs align equal numbers of words, so both sides lose its words
-    short = sum(r[4] for r, _, _ in joined if r[4] < params.min_words)
-    a_cov, b_cov = a_cov - short, b_cov - short
-    passages = [Passage(x[0], x[1], y[0], y[1], "verbatim" if r[5] else "near-verbatim", r[4])
-                for r, x, y in joined if r[4] >= params.min_words]
-    passages.sort(key=lambda p: (p.a_start, p.b_start))
-    return Alignment(tuple(passages), len(ta), len(tb), a_cov, b_cov)
+    return rows, a_cov, b_cov
+
+
+@dataclass(frozen=True, slots=True)
+class WordChange:
+    """Words changed inside a matched passage: ``[a_start, a_end)`` of A's
+    original text became ``[b_start, b_end)`` of B's (an empty side: words
+    added or dropped there); ``kind`` as :func:`reprints.facts.change_kind`."""
+
+    a_start: int
+    a_end: int
+    b_start: int
+    b_end: int
+    kind: str
+
+    def as_dict(self) -> dict[str, int | str]:
+        """The JSON shape in ``pairs.jsonl``."""
+        return {"a_start": self.a_start, "a_end": self.a_end, "b_start": self.b_start, "b_end": self.b_end,
+                "kind": self.kind}
+
+
+#: Word-level alignment inside a passage: runs of single words up, no gap inside a run.
+_WORD_LEVEL = AlignParams(seed=1, max_gap=0, min_words=1, join_gap=0)
+#: A change is an edit of a few words; a longer difference is a rewording, marked as its passage already.
+MAX_CHANGE_WORDS = 8
+_BETWEEN = " \t\n.,;:!?\"'()[]\u2019\u201c\u201d-"
+_CHANGE_KINDS = ("near-verbatim", "reworded")
+
+
+def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """A change span grown to whole words where it cuts one ("3,000", not ",000")
+    and stripped of the spaces and punctuation around it."""
+
+    def joined(i: int) -> bool:  # text[i - 1] and text[i] belong to one word or number
+        if i <= 0 or i >= len(text):
+            return False
+        x, y = text[i - 1], text[i]
+        if x.isalnum() and y.isalnum():
+            return True
+        if x in ",." and i >= 2:  # 3,|000 or 3|,000: the separator of a figure
+            return text[i - 2].isdigit() and y.isdigit()
+        if y in ",." and i + 1 < len(text):
+            return x.isdigit() and text[i + 1].isdigit()
+        return False
+
+    while joined(start):
+        start -= 1
+    while joined(end):
+        end += 1
+    while start < end and not text[start].isalnum():
+        start += 1
+    while end > start and not text[end - 1].isalnum():
+        end -= 1
+    return start, end
+
+
+_GAP_WORD = re.compile(r"\S+")
+
+
+def _trimmed(pa: str, a0: int, a1: int, pb: str, b0: int, b1: int) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Two sides of a change without the words they start or end with alike
+    ("in June" / "in July" is "June" / "July": a stopword seeds no run, so it
+    is left between runs)."""
+    wa = [(m.start() + a0, m.end() + a0, m.group().lower().strip(_BETWEEN)) for m in _GAP_WORD.finditer(pa[a0:a1])]
+    wb = [(m.start() + b0, m.end() + b0, m.group().lower().strip(_BETWEEN)) for m in _GAP_WORD.finditer(pb[b0:b1])]
+    while wa and wb and wa[0][2] == wb[0][2]:
+        wa, wb = wa[1:], wb[1:]
+    while wa and wb and wa[-1][2] == wb[-1][2]:
+        wa, wb = wa[:-1], wb[:-1]
+    return ((wa[0][0], wa[-1][1]) if wa else (a1, a1)), ((wb[0][0], wb[-1][1]) if wb else (b1, b1))
+
+
+def word_changes(a_text: str, b_text: str, passages: tuple[Passage, ...] | list[Passage]) -> tuple[WordChange, ...]:
+    """The words changed inside the near-verbatim and reworded ``passages`` of
+    two texts (offsets into the original texts ``a_text``, ``b_text``): each
+    passage is aligned again word by word, and what lies between two matched
+    runs on both sides is one change (a figure, a name, a date, quoted words).
+    Computed where the texts are at hand (outputs, compare), not in the scan.
+
+    >>> a = "Emergency services evacuated more than 3,000 people on Wednesday, officials said in the capital."
+    >>> b = "Emergency services evacuated more than 3,500 people on Thursday, officials said in the capital."
+    >>> [(a[c.a_start:c.a_end], b[c.b_start:c.b_end], c.kind)
+    ...  for c in word_changes(a, b, [Passage(0, len(a), 0, len(b), "near-verbatim", 15)])]
+    [('3,000', '3,500', 'number'), ('Wednesday', 'Thursday', 'date')]
+    """
+    from reprints.facts import change_kind
+    from reprints.normalize import normalize_text
+
+    out: list[WordChange] = []
+    for p in passages:
+        if p.kind not in _CHANGE_KINDS:
+            continue
+        pa, pb = a_text[p.a_start:p.a_end], b_text[p.b_start:p.b_end]
+        ta, tb = tokenize(normalize_text(pa)), tokenize(normalize_text(pb))
+        rows = sorted(_rows(ta, tb, _WORD_LEVEL, _align_core)[0], key=lambda r: (r[0], r[2]))
+        sa = ta.norm.spans_to_original([(r[0], r[1]) for r in rows])
+        sb = tb.norm.spans_to_original([(r[2], r[3]) for r in rows])
+        edges = [(0, 0, 0, 0)] + [(x[0], x[1], y[0], y[1]) for x, y in zip(sa, sb)] + \
+                [(len(pa), len(pa), len(pb), len(pb))]
+        for x, y in zip(edges, edges[1:]):
+            if y[0] < x[1] or y[2] < x[3]:
+                continue  # runs out of order (a moved sentence): no change between them
+            ga, gb = pa[x[1]:y[0]], pb[x[3]:y[2]]
+            if not (ga.strip(_BETWEEN) or gb.strip(_BETWEEN)) or ga.split() == gb.split():
+                continue  # only spaces, line breaks or punctuation; or the same words (stopwords seed no run)
+            (a0, a1), (b0, b1) = _trimmed(pa, x[1], y[0], pb, x[3], y[2])
+            a0, a1 = _whole_words(pa, a0, a1) if a1 > a0 else (a0, a0)
+            b0, b1 = _whole_words(pb, b0, b1) if b1 > b0 else (b0, b0)
+            if a0 >= a1 and b0 >= b1:
+                continue
+            if " ".join(pa[a0:a1].split()) == " ".join(pb[b0:b1].split()):
+                continue  # the same words (a line the word runs left out on both sides)
+            if max(len(pa[a0:a1].split()), len(pb[b0:b1].split())) > MAX_CHANGE_WORDS:
+                continue
+            para_a = pa.rfind("\n", 0, a0) + 1
+            para_b = pb.rfind("\n", 0, b0) + 1
+            kind = change_kind(pa[a0:a1], pb[b0:b1], pa[para_a:a0], pb[para_b:b0])
+            change = WordChange(p.a_start + a0, p.a_start + a1, p.b_start + b0, p.b_start + b1, kind)
+            if change not in out:  # overlapping passages meet the same edit
+                out.append(change)
+    return tuple(out)
 
 
 def gaps(passages: list[tuple[int, int]], norm: NormText, min_chars: int = 12) -> list[tuple[int, int]]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from reprints._pickle import by_fields
 
-__all__ = ["Quote", "anchors", "agreement", "quotations"]
+__all__ = ["change_kind", "Quote", "anchors", "agreement", "quotations"]
 
 _CYRILLIC = dict(zip(
     "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
@@ -80,6 +80,54 @@ def _month(word: str) -> int | None:
             if low.startswith(stem) and len(low) <= len(stem) + 2:
                 return n
     return None
+
+
+_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+_CHANGE_WORD = re.compile(r"\w+")
+_QUOTE_MARKS = "\"\u201c\u201d\u00ab\u00bb\u201e"
+
+
+def change_kind(a: str, b: str, before_a: str = "", before_b: str = "") -> str:
+    """What a word-level change between two versions changed: ``number`` (a
+    figure), ``date`` (a month or weekday), ``name`` (a capitalised word that
+    does not start a sentence), ``quote`` (words inside quotation marks), or
+    ``word``. ``before_a``/``before_b``: the text of the paragraph before each
+    side's change (sentence starts and open quotations are read from it).
+
+    >>> change_kind("3,000", "3,500"), change_kind("Wednesday", "Thursday"), change_kind("Popescu", "Ionescu", "by M. ")
+    ('number', 'date', 'name')
+    >>> change_kind("toughly", "resolutely", "he said: \u201cwe will ", "he said: \u201cwe will act "), change_kind("big", "large")
+    ('quote', 'word')
+    """
+    if any(c.isdigit() for c in a + b):
+        return "number"
+    words_a, words_b = _CHANGE_WORD.findall(a), _CHANGE_WORD.findall(b)
+    if any(_month(w) or w.lower() in _WEEKDAYS for w in words_a + words_b):
+        return "date"
+    for side, before in ((words_a, before_a), (words_b, before_b)):
+        for k, w in enumerate(side):
+            if w[:1].isupper() and not (k == 0 and _sentence_starts(before)):
+                return "name"
+    if _in_quotation(before_a) or _in_quotation(before_b):
+        return "quote"
+    return "word"
+
+
+_INITIAL = re.compile(r"\b[A-Z]\.\s*$")
+
+
+def _sentence_starts(before: str) -> bool:
+    """Whether a word after ``before`` starts a sentence (an initial such as "M." does not end one)."""
+    tail = before.rstrip()
+    return not tail or (tail[-1] in ".!?:" + _QUOTE_MARKS and not _INITIAL.search(tail))
+
+
+def _in_quotation(before: str) -> bool:
+    """Whether the text after ``before`` is inside a quotation opened in it."""
+    if before.count('"') % 2 == 1:
+        return True
+    opened = max(before.rfind(q) for q in "\u201c\u00ab\u201e")
+    return opened >= 0 and opened > max(before.rfind(q) for q in "\u201d\u00bb")
 
 
 def _latin(word: str) -> str:

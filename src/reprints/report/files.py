@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 import orjson
 
+from reprints.align import word_changes
 from reprints.dedup import DedupPlan
 from reprints.document import Document
 from reprints.pipeline import ScanResult
@@ -70,6 +71,27 @@ def _member_documents(result: ScanResult) -> Iterator[Document]:
                 yield by_id[m]
 
 
+def _changes_of(result: ScanResult, texts: dict[str, str]) -> dict[frozenset[str], tuple]:
+    """The words changed inside each related pair's passages (``align.word_changes``), where both texts are at hand."""
+    return {frozenset((r.a, r.b)): word_changes(texts[r.a], texts[r.b], r.alignment.passages)
+            for r in result.related if r.a in texts and r.b in texts}
+
+
+def _family_with_changes(fam, by_pair: dict, changes: dict) -> dict:
+    """A families.jsonl row; each tree edge with the words changed from parent to child (``changes``)."""
+    row = fam.as_dict()
+    for edge in row["tree"]:
+        key = frozenset((edge["child"], edge["parent"]))
+        if key not in changes:
+            continue
+        child_is_a = by_pair[key].a == edge["child"]
+        edge["changes"] = [{"child_start": c.a_start if child_is_a else c.b_start,
+                            "child_end": c.a_end if child_is_a else c.b_end,
+                            "parent_start": c.b_start if child_is_a else c.a_start,
+                            "parent_end": c.b_end if child_is_a else c.a_end, "kind": c.kind} for c in changes[key]]
+    return row
+
+
 def write_outputs(result: ScanResult, outdir: Path, parquet: bool = False,
                   languages: bool = False) -> dict[str, Path]:
     """Write ``pairs.jsonl``, ``families.jsonl`` and ``documents.jsonl`` (and
@@ -81,8 +103,14 @@ def write_outputs(result: ScanResult, outdir: Path, parquet: bool = False,
     detect each member paragraph's language (the CLI does with semantic matching).
     """
     outdir.mkdir(parents=True, exist_ok=True)
+    texts = {d.id: d.text for d in result.documents}
+    changes = _changes_of(result, texts)
     pairs = [r.as_dict() for r in result.related]
-    families = [f.as_dict() for f in result.families]
+    for row, r in zip(pairs, result.related):
+        if (key := frozenset((r.a, r.b))) in changes:
+            row["changes"] = [c.as_dict() for c in changes[key]]
+    by_pair = {frozenset((r.a, r.b)): r for r in result.related}
+    families = [_family_with_changes(f, by_pair, changes) for f in result.families]
     written = {"pairs": outdir / "pairs.jsonl", "families": outdir / "families.jsonl",
                "documents": outdir / "documents.jsonl"}
     write_jsonl(written["pairs"], pairs)

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from reprints.align import word_changes
 from reprints.document import Document
 from reprints.families import Family
 from reprints.pipeline import ScanResult
@@ -58,7 +59,7 @@ def _id(text: str) -> str:
     return printable(text, lines=False)
 
 _STYLES = {"verbatim": "on dark_green", "near-verbatim": "on dark_olive_green3", "reworded": "on dark_blue",
-           "translated": "on dark_magenta", "text": "bold red"}
+           "translated": "on dark_magenta", "text": "bold red", "changed": "bold underline"}
 _REMOVED_STYLE = "dim italic"
 
 
@@ -135,8 +136,11 @@ def print_comparison(a: Document, b: Document, rel: Relation, console: Console, 
                      f"covering {sem.a_cover:.0%} / {sem.b_cover:.0%}; facts agree {facts}; "
                      f"languages {sem.lang_a} / {sem.lang_b}")
     console.print(Panel(Text.assemble(*parts), title="reprints compare"))
-    spans_a = [(p.a_start, p.a_end, p.kind) for p in rel.alignment.passages] + list(rel.a_only)
-    spans_b = [(p.b_start, p.b_end, p.kind) for p in rel.alignment.passages] + list(rel.b_only)
+    changes = word_changes(first.text, second.text, rel.alignment.passages)
+    spans_a = [(p.a_start, p.a_end, p.kind) for p in rel.alignment.passages] + list(rel.a_only) + \
+        [(c.a_start, c.a_end, "changed") for c in changes if c.a_end > c.a_start]
+    spans_b = [(p.b_start, p.b_end, p.kind) for p in rel.alignment.passages] + list(rel.b_only) + \
+        [(c.b_start, c.b_end, "changed") for c in changes if c.b_end > c.b_start]
     table = Table(show_lines=False, expand=True, width=width)
     table.add_column(Text(_id(first.id)), ratio=1, overflow="fold")
     table.add_column(Text(_id(second.id)), ratio=1, overflow="fold")
@@ -144,7 +148,14 @@ def print_comparison(a: Document, b: Document, rel: Relation, console: Console, 
     console.print(table)
     console.print(Text.assemble(("aligned", _STYLES["verbatim"]), " ", ("near-verbatim", _STYLES["near-verbatim"]),
                                 " ", ("reworded", _STYLES["reworded"]), " ", ("translated", _STYLES["translated"]),
-                                " ", ("only on this side", _STYLES["text"]), " ", ("left out of the body", _REMOVED_STYLE)))
+                                " ", ("only on this side", _STYLES["text"]), " ", ("left out of the body", _REMOVED_STYLE),
+                                " ", ("changed words", _STYLES["changed"])))
+    if changes:
+        console.print(Text(f"Words changed ({len(changes)})", "bold"))
+        for c in changes:
+            was, now = _id(_flat(first.text[c.a_start:c.a_end], 60)), _id(_flat(second.text[c.b_start:c.b_end], 60))
+            console.print(f"  {c.kind:<7} {was or '(none)'} -> {now or '(none)'}", markup=False, highlight=False,
+                          soft_wrap=True)
     variants = [q for q in rel.quotes if not q.same_wording]
     if variants:
         console.print("[bold]Quotes worded differently[/bold]", highlight=False)
