@@ -345,8 +345,8 @@ def calibrate_cmd(
     Scans the corpus once, keeps every aligned pair's evidence, and searches
     the thresholds (reformatted, excerpt, rewrite...) one at a time for the
     best METRIC on part of the labelled stories, cross-validated over
-    folds of them; the rest are scored with a real scan, before and after. Pass the file to `scan`, `add` or `serve`
-    with --config.
+    folds of them; the rest are scored with a real scan, before and after.
+    Pass the file to `scan`, `add` or `serve` with --config.
     """
     from reprints.calibrate import calibrate
     from reprints.evaluate import METRICS, metric_of

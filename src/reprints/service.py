@@ -205,7 +205,7 @@ def _write_loop(path: str, conn: Any) -> None:
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
-    store = Store(path)
+    store = Store(path, check_pages=False)  # the service opened and checked it a moment ago
     try:
         while True:
             try:

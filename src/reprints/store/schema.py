@@ -76,9 +76,11 @@ class StoreError(Exception):
     """A store that cannot be opened or used; the message is one line naming the file."""
 
 
-def connect(path: Path, params: ScanParams | None, readonly: bool) -> tuple[sqlite3.Connection, ScanParams]:
+def connect(path: Path, params: ScanParams | None, readonly: bool,
+            check_pages: bool = True) -> tuple[sqlite3.Connection, ScanParams]:
     """Open (or, unless ``readonly``, create with ``params``) the store at ``path``;
-    returns the connection and the settings the store was created with."""
+    returns the connection and the settings the store was created with.
+    ``check_pages``: run the quick check of every page before a write-open."""
     p = path
     exists = p.exists() and p.stat().st_size > 0
     if p.is_dir():
@@ -104,7 +106,7 @@ def connect(path: Path, params: ScanParams | None, readonly: bool) -> tuple[sqli
             db = sqlite3.connect(p, isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA busy_timeout = 60000")
         version = _check(db, p, readonly) if exists else SCHEMA_VERSION
-        if exists and not readonly:
+        if exists and not readonly and check_pages:
             _undamaged(db, p)
         if not readonly:
             db.execute("PRAGMA journal_mode = WAL")
@@ -143,6 +145,9 @@ def _create_file(path: Path, params: ScanParams) -> None:
     try:
         db = sqlite3.connect(tmp, isolation_level=None)
         try:
+            # in WAL mode from the start: switching a shared file into it needs every other
+            # connection gone, and one opening at the same moment would be refused ("locked")
+            db.execute("PRAGMA journal_mode = WAL")
             _create(db, params)
         finally:
             db.close()

@@ -159,16 +159,19 @@ class Store:
     store uses its own. ``readonly`` opens for queries only. Use as a context
     manager, or call :meth:`close`. One process may write at a time; any number
     may read. Methods are safe to call from several threads (they take turns).
+    Opening for writes first reads every page (SQLite's quick check) and
+    refuses a damaged file; ``check_pages=False`` skips that for a second
+    connection to a store the caller has just opened and checked.
     """
 
     def __init__(self, path: str | os.PathLike[str], params: ScanParams | None = None, *,
-                 readonly: bool = False) -> None:
+                 readonly: bool = False, check_pages: bool = True) -> None:
         self.path = Path(path)
         self.readonly = readonly
         self._lock = threading.RLock()
         self._leads: LeadIndex | None = None
         self._generation = -1
-        db, self.params = connect(self.path, params, readonly)
+        db, self.params = connect(self.path, params, readonly, check_pages)
         self._t = Tables(db)
 
     def close(self) -> None:
