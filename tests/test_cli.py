@@ -44,7 +44,7 @@ def test_scan_writes_pairs_and_families(corpus: Path, tmp_path: Path):
             assert set(q) == {"a_start", "a_end", "b_start", "b_end", "kind"}
     assert {tuple(f["members"]) for f in families} == {("ferry-wrapped.txt", "wire/ferry.txt"), ("feed-1", "mine.md")}
     for f in families:
-        assert set(f) == {"family", "origin", "reasons", "members", "tree"}
+        assert set(f) == {"family", "origin", "confidence", "reasons", "members", "tree"}
     # the bad items are reported with their place and counted, the rest went on
     assert "feed.jsonl:2" in res.stdout and "empty.txt" in res.stdout
     assert "2 skipped" in res.stdout

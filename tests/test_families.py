@@ -159,3 +159,25 @@ def test_a_lone_version_hanging_off_a_bridge_stays_with_it():
     by_member = {m: set(f.members) for f in fams for m in f.members}
     assert by_member["wire"] == {"wire", "p1", "p2", "p3", "brief"}
     assert by_member["snip1"] == {"snip1", "snip2"}
+
+
+def test_origin_confidence_is_strong_for_dated_agency_copy_and_weak_for_a_bare_guess(tmp_path):
+    from _paths import EXAMPLES
+
+    from reprints import load_corpus
+    from reprints.pipeline import ScanParams
+    from reprints.load import document_from_text
+    from reprints.report.html import write_html_report
+    from reprints.report.files import write_outputs
+
+    body = ("Rail workers across the region will strike for two days next week after talks over pay and rosters "
+            "broke down on Monday evening, the union said in a statement on Tuesday.")
+    bare = scan([document_from_text("a", body), document_from_text("b", body.replace(". ", ".\n"))],
+                ScanParams(semantic=False))
+    (fam,) = bare.families
+    assert fam.confidence == "weak" and fam.as_dict()["confidence"] == "weak"
+    examples = scan(load_corpus(EXAMPLES / "corpus").documents, ScanParams(semantic=False))
+    assert {f.confidence for f in examples.families} == {"strong"}  # dated agency copy in every family
+    write_outputs(bare, tmp_path / "out")
+    report = write_html_report(tmp_path / "out", tmp_path / "r.html", semantic=False)
+    assert report.path.read_text().count('"confidence":"weak"') == 1

@@ -20,7 +20,7 @@ import networkx as nx
 from reprints.relate import Relation, directed, meta_date
 
 __all__ = ["TreeEdge", "Family", "build_families", "rebuild_families", "settle_families", "missing_origin_pairs",
-           "choose_origin", "AGENCIES"]
+           "choose_origin", "origin_confidence", "CONFIDENCE", "AGENCIES"]
 
 #: Bylines that credit a news agency (lowercase, matched as whole words).
 AGENCIES = (
@@ -97,11 +97,17 @@ class Family:
     members: tuple[str, ...]
     tree: tuple[TreeEdge, ...]
 
+    @property
+    def confidence(self) -> str:
+        """How sure the origin is, from its reasons (:func:`origin_confidence`)."""
+        return origin_confidence(self.reasons)
+
     def as_dict(self) -> dict[str, object]:
         """The JSON shape of one ``families.jsonl`` line."""
         return {
             "family": self.id,
             "origin": self.origin,
+            "confidence": self.confidence,
             "reasons": list(self.reasons),
             "members": list(self.members),
             "tree": [e.as_dict() for e in self.tree],
@@ -114,6 +120,37 @@ def _is_agency(byline: str | None) -> bool:
         return False
     text = " " + " ".join(byline.lower().replace(",", " ").replace("/", " ").split()) + " "
     return any(f" {a} " in text for a in AGENCIES)
+
+
+#: Origin confidence levels, from most to least sure.
+CONFIDENCE = ("strong", "medium", "weak")
+
+
+def origin_confidence(reasons: Sequence[str]) -> str:
+    """How sure an origin chosen for ``reasons`` (:func:`choose_origin`'s) is:
+    ``strong`` with two independent signs of being first, ``medium`` with one,
+    ``weak`` with none (only a header, fewest edits or the longest text). The
+    signs: an agency credit; containing the other versions; a date earlier than
+    every other version's; a date together with the source URL (a dated copy
+    that says where it was published, when no other version is dated). A
+    reader should not take a weak origin for a dated wire story.
+
+    >>> origin_confidence(["earliest date (2021-12-22; no other version is dated earlier)", "agency credit (By AFP)",
+    ...                    "carries the source URL (https://example.org/a)"])
+    'strong'
+    >>> origin_confidence(["contains the text of 2 other version(s) (containment direction)"])
+    'medium'
+    >>> origin_confidence(["longest text among equally likely versions"])
+    'weak'
+    """
+    def has(prefix: str) -> bool:
+        return any(r.startswith(prefix) for r in reasons)
+
+    dated_alone = any(r.startswith("earliest date") and "no other version" in r for r in reasons)
+    signs = (has("agency credit") + has("contains the text")
+             + any(r.startswith("earliest date") and "no other version" not in r for r in reasons)
+             + (dated_alone and has("carries the source URL")))
+    return CONFIDENCE[max(0, 2 - signs)]
 
 
 def choose_origin(

@@ -29,6 +29,7 @@ from reprints.config import ScanParams
 from reprints.pipeline import compare_documents
 from reprints.records import document_from_row
 from reprints.relate import meta_date
+from reprints.families import origin_confidence
 from reprints.report.files import read_jsonl
 
 __all__ = ["ReportError", "ReportData", "HtmlReport", "read_source", "write_html_report"]
@@ -219,7 +220,9 @@ def _family_blocks(data: ReportData, all_pairs_up_to: int, params: ScanParams,
         entry = {"k": k, "id": f["family"], "n": len(members), "origin": f["origin"], "title": _title(origin_entry),
                  "langs": langs, "outlets": outlets, "d0": dates[0] if dates else None,
                  "d1": dates[-1] if dates else None, "rels": dict(rels.most_common()), "s": search}
-        block = {"id": f["family"], "origin": f["origin"], "reasons": list(f.get("reasons") or []),
+        reasons = list(f.get("reasons") or [])
+        block = {"id": f["family"], "origin": f["origin"], "reasons": reasons,
+                 "confidence": f.get("confidence") or origin_confidence(reasons),
                  "members": members, "tree": f["tree"], "docs": docs, "pairs": pairs, "complete": complete,
                  "limit": all_pairs_up_to}
         if progress:

@@ -88,8 +88,11 @@ def print_summary(result: ScanResult, console: Console, max_families: int = 20, 
     langs = {d.id: d.meta.get("lang", "") for d in result.documents}
     for fam in result.families[:max_families]:
         why = ", ".join(r.split(" (")[0] for r in fam.reasons)
+        sure = fam.confidence
         tree = Tree(Text.assemble((fam.id, "bold"), f"  {len(fam.members)} versions  origin ",
-                                  (_id(fam.origin), "bold cyan"), f"  ({_id(why)})"))
+                                  (_id(fam.origin), "bold cyan" if sure != "weak" else "cyan"),
+                                  (f"  [{sure}]", "bold" if sure == "strong" else "dim" if sure == "weak" else ""),
+                                  f"  ({_id(why)})"))
         nodes = {fam.origin: tree}
         for edge in fam.tree:
             changed = [f"{len(x)} {name}" for x, name in ((edge.added, "added"), (edge.dropped, "dropped"),
@@ -190,7 +193,8 @@ def print_query(result: QueryResult, console: Console, max_passages: int = 12) -
         parts.append("  (already in the store)")
     if fam is not None:
         parts += [f"\nfamily {fam.id or '(new: it would pair with one stored document)'}, ",
-                  f"{len(fam.members)} stored version(s); origin ", (_id(fam.origin), "bold")]
+                  f"{len(fam.members)} stored version(s); origin ", (_id(fam.origin), "bold"),
+                  f" [{fam.confidence}]"]
         if fam.reasons:
             parts.append(f" ({_id('; '.join(fam.reasons))})")
     if result.origin is not None:

@@ -318,6 +318,12 @@
 
   // ---------------------------------------------------------------- one family
 
+  var CONFIDENCE_NOTE = {
+    strong: "Two independent signs of being first: an earlier date than every other version, an agency credit, containing the other versions.",
+    medium: "One sign of being first (an earlier date, an agency credit, or containing the other versions).",
+    weak: "No sign of being first: chosen by a URL, a full header, fewest edits or the longest text. Treat it as a guess."
+  };
+
   function renderFamily(fid) {
     var fam = loadFamily(fid);
     if (!fam) return renderMissing("There is no family " + fid + " in this report.");
@@ -329,9 +335,12 @@
       el("div", { className: "card" },
         el("h2", null, "Family " + fam.id + " \u00b7 " + plural(fam.members.length, "version")),
         el("div", { className: "muted" }, docTitle(fam, origin))),
-      el("div", { className: "card origin-box", id: "origin" },
+      el("div", { className: "card origin-box conf-" + (fam.confidence || "weak"), id: "origin" },
         el("h3", null, "Origin: ", el("a", { href: "#", className: "mono", onclick: function (ev) { ev.preventDefault(); openPairFor(fam, origin); } }, origin),
-          relChip("origin")),
+          relChip("origin"),
+          el("span", { className: "conf conf-" + (fam.confidence || "weak"), title: CONFIDENCE_NOTE[fam.confidence || "weak"] },
+            (fam.confidence || "weak") + " origin")),
+        (fam.confidence || "weak") === "weak" ? el("div", { className: "small conf-note" }, CONFIDENCE_NOTE.weak) : null,
         od ? metaLine(od) : null,
         el("div", { className: "small muted", style: "margin-top:0.4rem" }, "Chosen because:"),
         reasons),
