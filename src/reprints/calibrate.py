@@ -31,7 +31,7 @@ from reprints.evaluate import METRICS, Scores, Truth, evaluate, found_from, metr
 from reprints.families import build_families
 from reprints.pipeline import ScanResult, scan
 from reprints.progress import Progress
-from reprints.relate import RelateParams, Relation, classify, oriented, relate_meaning
+from reprints.relate import RelateParams, Relation, classify, oriented, relate_meaning, word_counts
 
 __all__ = ["GRID", "METRICS", "Calibration", "split_truth", "story_folds", "calibrate"]
 
@@ -224,7 +224,7 @@ def calibrate(
     base = scan(docs, params, progress=progress)
     rels = _with_semantic(base, params)
     meta = {d.id: d.meta for d in base.documents}
-    words = {r.a: r.alignment.a_words for r in rels} | {r.b: r.alignment.b_words for r in rels}
+    words = word_counts(rels)
     tried = 0
 
     def trial(rp: RelateParams) -> tuple[Scores, list[tuple[float, float]]]:

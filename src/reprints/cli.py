@@ -67,9 +67,10 @@ def _check_keep(keep: str) -> None:
 def _write_dedup(result, ids: List[str], output: Path, keep: str) -> str:
     """Write keep.jsonl and drop.jsonl; returns the summary line (documents and bytes the dedup removes)."""
     from reprints.dedup import plan_dedup
+    from reprints.relate import word_counts
     from reprints.report.files import write_dedup
 
-    words = {r.a: r.alignment.a_words for r in result.relations} | {r.b: r.alignment.b_words for r in result.relations}
+    words = word_counts(result.relations)
     docs = {d.id: d for d in result.documents}
     dates = {i: d.meta["date"] for i, d in docs.items() if d.meta.get("date")}
     plan = plan_dedup(result.families, result.relations, ids, words, dates, keep)
@@ -527,17 +528,11 @@ def add_cmd(
                       f"{counted(int(stats['families']), 'family', 'families')}", soft_wrap=True, markup=False)
 
 
-def _existing_store(db: Path) -> Store:
-    """A store that must exist already (remove and expire never create one)."""
+def _existing_store(db: Path, readonly: bool = False) -> Store:
+    """A store that must exist already (remove, expire and check never create one)."""
     if not db.exists():
         _fail(f"no such store: {db}")
-    return _store(db)
-
-
-def _existing_store_readonly(db: Path) -> Store:
-    if not db.exists():
-        _fail(f"no such store: {db}")
-    return _store(db, readonly=True)
+    return _store(db, readonly=readonly)
 
 
 def _removed(result, db: Path, store: Store, quiet: bool, what: str) -> None:
@@ -599,7 +594,7 @@ def check_cmd(
     Prints "ok" and exits 0 on a healthy store; lists what is wrong and exits
     1 otherwise. Reads only: nothing is written.
     """
-    store = _existing_store_readonly(db)
+    store = _existing_store(db, readonly=True)
     with store:
         problems = store.check()
     if problems:

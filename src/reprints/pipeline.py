@@ -31,7 +31,7 @@ from reprints.families import Family, settle_families
 from reprints.load import parsed
 from reprints.normalize import normalize
 from reprints.progress import Progress
-from reprints.relate import Relation, needs_meaning, relate_meaning, relate_pairs, relate_words
+from reprints.relate import Relation, needs_meaning, relate_meaning, relate_pairs, relate_words, word_counts
 from reprints.sketch import SketchBatch, Sketches, same_body, sketch_batch, sketch_texts, with_language
 
 __all__ = ["ScanParams", "ScanResult", "scan", "compare_documents", "params_to_dict", "params_from_dict"]
@@ -253,7 +253,7 @@ def scan(
         gc.freeze()
         t3 = time.perf_counter()
         meta = {d.id: d.meta for d in docs}
-        words = {r.a: r.alignment.a_words for r in relations} | {r.b: r.alignment.b_words for r in relations}
+        words = word_counts(relations)
         index = {d.id: k for k, d in enumerate(docs)}
 
         def relate_missing(missing: list[tuple[str, str]]) -> list[Relation]:

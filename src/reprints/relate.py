@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from reprints._pickle import by_fields
 from reprints.align import Alignment, TokenizedText, align, gaps, tokenize_many
@@ -27,7 +27,7 @@ from reprints.normalize import NormText, fold, normalize, sentences
 if TYPE_CHECKING:
     from reprints.config import ScanParams
 
-__all__ = ["RelateParams", "Evidence", "SemanticEvidence", "Relation", "classify", "quoted_words", "directed",
+__all__ = ["word_counts", "RelateParams", "Evidence", "SemanticEvidence", "Relation", "classify", "quoted_words", "directed",
            "oriented", "relate_words",
            "relate_meaning", "needs_meaning", "relate_pairs", "only_in", "metadata_agreement", "meta_date"]
 
@@ -414,3 +414,10 @@ def relate_pairs(docs: Sequence[Document], pairs: Sequence[tuple[int, int, bool]
     """
     toks = tokenize_many([normalize(d) for d in docs])
     return [relate_words(docs[i], docs[j], toks[i], toks[j], same, params) for i, j, same in pairs]
+
+
+def word_counts(relations: Iterable[Relation]) -> dict[str, int]:
+    """Each document's number of words, as its alignments counted them (what
+    the family stage weighs texts by; every document in a pair has one)."""
+    rels = list(relations)
+    return {r.a: r.alignment.a_words for r in rels} | {r.b: r.alignment.b_words for r in rels}

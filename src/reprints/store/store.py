@@ -193,15 +193,11 @@ class Store:
 
     def families(self) -> list[Family]:
         """All families, largest first (then by origin), as ``scan`` orders them."""
-        with self._lock:
-            rows = self._t.family_rows()
-        fams = [family_from_row(orjson.loads(r)) for r in rows]
-        fams.sort(key=lambda f: (-len(f.members), f.origin))
-        return fams
+        return self.families_page(-1)[0]
 
     def families_page(self, limit: int, offset: int = 0) -> tuple[list[Family], int]:
-        """``limit`` families from ``offset`` on, in :meth:`families` order, and
-        how many there are: a page read in SQL, never all of them."""
+        """``limit`` families from ``offset`` on (-1: all), largest first, then by
+        origin, and how many there are: a page read in SQL."""
         with self._lock:
             rows, total = self._t.family_page(limit, offset)
         return [family_from_row(orjson.loads(r)) for r in rows], total
@@ -397,36 +393,48 @@ class Store:
             raise StoreError(f"{self.path}: opened read-only")
         t0 = time.perf_counter()
         out = RemoveResult()
-        with self._lock:
-            t = self._t
-            t.begin()
-            try:
-                self._sync()
-                chosen = pick(t)
-                out.removed = len(chosen)
-                out.missing = [i for i in asked if i not in chosen]
-                leads = self._leads.copy() if self._leads is not None else None
-                if chosen:
-                    seeds = self._remove(sorted(chosen.values()), leads)
-                    out.families_rebuilt = self._refamily(seeds, leads) if seeds else 0
-                    gen = int(t.info("generation")) + 1
-                    t.set_info("generation", str(gen))
-                t.commit()
-            except BaseException:
-                t.rollback()
-                self._leads, self._generation = None, -1  # reload on next use
-                raise
+
+        def work(leads: LeadIndex | None) -> bool:
+            chosen = pick(self._t)
+            out.removed = len(chosen)
+            out.missing = [i for i in asked if i not in chosen]
             if chosen:
-                self._leads, self._generation = leads, gen
+                seeds = self._remove(sorted(chosen.values()), leads)
+                out.families_rebuilt = self._refamily(seeds, leads) if seeds else 0
+            return bool(chosen)
+
+        with self._lock:
+            self._write(work)
         out.seconds = time.perf_counter() - t0
         return out
+
+    def _write(self, work: Callable[[LeadIndex | None], bool]) -> None:
+        """Run ``work`` as one write transaction: it gets a copy of the lead
+        index to change and says whether it changed the store (the generation
+        then moves on, so other processes catch up). On any error nothing is
+        kept, and the leads are reloaded on next use."""
+        t = self._t
+        t.begin()
+        try:
+            self._sync()
+            leads = self._leads.copy() if self._leads is not None else None
+            changed = work(leads)
+            if changed:
+                gen = int(t.info("generation")) + 1
+                t.set_info("generation", str(gen))
+            t.commit()
+        except BaseException:
+            t.rollback()
+            self._leads, self._generation = None, -1  # reload on next use
+            raise
+        if changed:
+            self._leads, self._generation = leads, gen
 
     def _add_batch(self, docs: list[Document]) -> AddResult:
         t = self._t
         out = AddResult()
-        t.begin()
-        try:
-            self._sync()
+
+        def work(leads: LeadIndex | None) -> bool:
             known = t.known([d.id for d in docs])
             fresh, stale = [], []
             for d in docs:
@@ -441,20 +449,14 @@ class Store:
                     out.added += 1
                 fresh.append(d)
             seeds: set[int] = set()
-            leads = self._leads.copy() if self._leads is not None else None
             if stale:
                 seeds |= self._remove(stale, leads)
             if fresh:
                 seeds |= self._insert(self._sketch(fresh), leads)
             out.families_rebuilt = self._refamily(seeds, leads) if seeds else 0
-            gen = int(t.info("generation")) + 1
-            t.set_info("generation", str(gen))
-            t.commit()
-        except BaseException:
-            t.rollback()
-            self._leads, self._generation = None, -1  # reload on next use
-            raise
-        self._leads, self._generation = leads, gen
+            return True  # the generation moves on with every batch, as it always did
+
+        self._write(work)
         return out
 
     def _sync(self) -> None:
