@@ -127,3 +127,11 @@ def test_readme_and_licence_files_in_a_data_folder_are_left_out_and_counted(tmp_
 def test_the_example_pages_are_still_articles():
     web = load_corpus(EXAMPLES / "corpus" / "web")
     assert web.problems == [] and len(web.documents) == len(list((EXAMPLES / "corpus" / "web").iterdir()))
+
+
+def test_an_empty_warc_or_one_without_responses_is_reported(tmp_path):
+    pytest.importorskip("warcio")
+    (tmp_path / "empty.warc").write_bytes(b"")
+    _warc(tmp_path / "requests.warc", [])  # one request record, no response
+    problems = sorted(str(i) for i in iter_load(tmp_path) if not hasattr(i, "id"))
+    assert problems == ["empty.warc: empty file", "requests.warc: no response records (1 records)"]

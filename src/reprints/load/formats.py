@@ -243,13 +243,14 @@ def read_warc(source: SourceFile) -> Iterator[Read | LoadProblem]:
     except ImportError as exc:  # pragma: no cover - a dependency
         yield LoadProblem(source.name, None, f"WARC reading unavailable: {exc}")
         return
-    number = 0
+    number = responses = 0
     with source.open() as fh:
         try:
             for record in ArchiveIterator(fh):
                 number += 1
                 if record.rec_type != "response":
                     continue
+                responses += 1
                 uri = record.rec_headers.get_header("WARC-Target-URI") or f"{source.name}#{number}"
                 http = record.http_headers
                 status = http.get_statuscode() if http is not None else None
@@ -268,6 +269,9 @@ def read_warc(source: SourceFile) -> Iterator[Read | LoadProblem]:
                 yield got
         except ArchiveLoadFailed as exc:
             yield LoadProblem(source.name, number + 1 if number else None, f"invalid WARC: {_first_line(str(exc))}")
+            return
+    if not responses:
+        yield LoadProblem(source.name, None, "empty file" if not number else f"no response records ({number} records)")
 
 
 _HTTP_CHARSET_RE = re.compile(r"charset\s*=\s*\"?([A-Za-z0-9_.:-]+)", re.IGNORECASE)
