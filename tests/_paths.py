@@ -19,6 +19,15 @@ def seeds() -> Path:
     return SEEDS
 
 
+def artifacts() -> Path:
+    """Where tests leave screenshots for people to look at (``REPRINTS_ARTIFACTS`` or tests/artifacts)."""
+    import os
+
+    path = Path(os.environ.get("REPRINTS_ARTIFACTS") or REPO / "tests" / "artifacts")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def seed_text(name: str) -> str:
     return (seeds() / name).read_text(encoding="utf-8")
 

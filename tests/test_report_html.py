@@ -1,7 +1,6 @@
 """The HTML report: what scan writes for it, the page's data, and the page in a real browser."""
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -11,7 +10,7 @@ from itertools import combinations
 from pathlib import Path
 
 import pytest
-from _paths import EXAMPLES, REPO, SEED_ORIGIN, SEED_REWRITE, SEED_WRAPPED, seeds
+from _paths import EXAMPLES, SEED_ORIGIN, SEED_REWRITE, SEED_WRAPPED, artifacts, seeds
 from _stories import FERRY, agency, body
 
 from reprints import ScanParams, Store, document_from_text, load_corpus, scan
@@ -260,12 +259,6 @@ def chrome():
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(60)
     return driver, profile
-
-
-def artifacts() -> Path:
-    path = Path(os.environ.get("REPRINTS_ARTIFACTS") or REPO / "tests" / "artifacts")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def test_report_in_a_browser(scanned, report: Path, halves: Path, tmp_path: Path):

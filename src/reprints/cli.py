@@ -724,12 +724,14 @@ def compare_cmd(
     semantic: bool = typer.Option(True, "--semantic/--no-semantic",
                                   help="Match reworded and translated passages too (off: word-for-word matches only)."),
 ) -> None:
-    """Show two documents side by side with aligned passages marked.
+    """Show two documents side by side, like a diff, A on the left.
 
-    Aligned passages are on green (yellow-green when slightly edited, blue when
-    reworded, magenta when translated), story text found on one side only is
-    red (what the other version dropped or added), header and boilerplate lines
-    are dim; lists of each side's extras and of quotes worded differently follow.
+    Matching passages stand on the same row with a mark between them (= same
+    words, ~ slightly edited, ≈ reworded, ⇄ translated, ↕ moved);
+    what only one side has stands against a gap (< or > for story text, · for
+    header and boilerplate lines). Changed words (figures, names, dates, quoted
+    words) are highlighted and listed, then quotes worded differently. Colours
+    only on a terminal; piped, the marks say the same.
     """
     da, db = _one(a), _one(b)
     if da.id == db.id:

@@ -4,9 +4,12 @@ family lists, drawn with rich (colours on a terminal, plain text when piped)."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
+from rich import box
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
@@ -58,9 +61,14 @@ def counted(n: int, one: str, many: str | None = None) -> str:
 def _id(text: str) -> str:
     return printable(text, lines=False)
 
-_STYLES = {"verbatim": "on dark_green", "near-verbatim": "on dark_olive_green3", "reworded": "on dark_blue",
-           "translated": "on dark_magenta", "text": "bold red", "changed": "bold underline"}
-_REMOVED_STYLE = "dim italic"
+#: Every style names its own foreground and background, so that
+#: it reads the same on dark and light terminals; the contrast of each pair is >= 4.5.
+_STYLES = {"verbatim": "black on #afd7af", "near-verbatim": "black on #d7d787", "reworded": "black on #afd7ff",
+           "translated": "black on #d7afd7", "text": "black on #ffafaf", "changed": "bold underline black on #ffd75f"}
+_REMOVED_STYLE = "italic black on #dadada"
+#: The gutter between the two columns of ``compare``: what each row is, readable without colour.
+_MARKS = {"verbatim": "=", "near-verbatim": "~", "reworded": "\u2248", "translated": "\u21c4"}
+_LEFT_ONLY, _RIGHT_ONLY, _HEADER_ONLY, _MOVED = "<", ">", "\u00b7", "\u2195"
 
 
 def print_summary(result: ScanResult, console: Console, max_families: int = 20, max_problems: int = 10) -> None:
@@ -113,23 +121,181 @@ def _flat(text: str, limit: int = 240) -> str:
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
-def _marked(doc: Document, spans: list[tuple[int, int, str]]) -> Text:
-    text = Text(printable(doc.text))
-    for s, e, kind in spans:
-        style = _STYLES.get(kind, _REMOVED_STYLE)
-        text.stylize(style, s, e)
-    return text
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """One row of the side-by-side view: a span of each text (None: a gap on that
+    side), the gutter mark, and the kind of passage or extra it shows."""
+
+    left: tuple[int, int] | None
+    right: tuple[int, int] | None
+    mark: str
+    kind: str
+
+
+def _increasing(values: list[int]) -> set[int]:
+    """Positions of a longest strictly increasing run of ``values`` (kept in place;
+    the others are passages that moved)."""
+    tails: list[int] = []
+    back: list[int] = [-1] * len(values)
+    for i, v in enumerate(values):
+        k = bisect_left([values[t] for t in tails], v)
+        if k:
+            back[i] = tails[k - 1]
+        if k == len(tails):
+            tails.append(i)
+        else:
+            tails[k] = i
+    keep, i = set(), tails[-1] if tails else -1
+    while i >= 0:
+        keep.add(i)
+        i = back[i]
+    return keep
+
+
+def _stripped(text: str, s: int, e: int) -> tuple[int, int]:
+    """``[s, e)`` without the white space at either end."""
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return s, e
+
+
+_LINE_BREAK = re.compile(r"(?<!\n)\n(?![ \t]*\n)")
+_BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
+
+
+def _gap_rows(text: str, lo: int, hi: int, only: Sequence[tuple[int, int, str]], skip: Sequence[tuple[int, int]],
+              left: bool) -> list[_Row]:
+    """Rows for ``text[lo:hi]``, which the other side lacks: one per paragraph and
+    per extra span (so a byline is a row of its own), leaving out ``skip`` (moved
+    passages, shown where they stand in the left text) and pieces without a word."""
+    if hi <= lo:
+        return []
+    cuts = {lo, hi}
+    for s, e, _ in only:
+        if e > lo and s < hi:
+            cuts.update((max(s, lo), min(e, hi)))
+    for m in _BLANK_LINE.finditer(text, lo, hi):
+        cuts.update((m.start(), m.end()))
+    for s, e in skip:
+        if e > lo and s < hi:
+            cuts.update((max(s, lo), min(e, hi)))
+    rows: list[_Row] = []
+    points = sorted(cuts)
+    for s, e in zip(points, points[1:]):
+        if any(ks <= s and e <= ke for ks, ke in skip):
+            continue
+        s, e = _stripped(text, s, e)
+        if not any(c.isalnum() for c in text[s:e]):
+            continue
+        kind = next((k for ks, ke, k in only if ks <= s < ke), "text")
+        mark = (_LEFT_ONLY if left else _RIGHT_ONLY) if kind == "text" else _HEADER_ONLY
+        rows.append(_Row((s, e), None, mark, kind) if left else _Row(None, (s, e), mark, kind))
+    return rows
+
+
+def _sentence_end(text: str, s: int, e: int) -> tuple[int, int]:
+    """``[s, e)`` stripped of white space and grown over the punctuation that ends
+    it (a passage stops at its last word; its full stop belongs to the row)."""
+    s, e = _stripped(text, s, e)
+    while e < len(text) and not text[e].isspace() and not text[e].isalnum():
+        e += 1
+    return s, e
+
+
+def _same_words(a: str, b: str) -> bool:
+    return _WORD.findall(a.lower()) == _WORD.findall(b.lower())
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _passage_rows(a_text: str, a: tuple[int, int], b_text: str, b: tuple[int, int], kind: str, moved: str) -> list[_Row]:
+    """A passage as rows: one per paragraph where both sides break it into as
+    many paragraphs (so a copied article reads paragraph against paragraph),
+    else one row. An edited passage's paragraphs with the same words are ``=``."""
+    breaks_a = [(m.start(), m.end()) for m in _BLANK_LINE.finditer(a_text, *a)]
+    breaks_b = [(m.start(), m.end()) for m in _BLANK_LINE.finditer(b_text, *b)]
+    if len(breaks_a) != len(breaks_b) or kind not in ("verbatim", "near-verbatim"):
+        breaks_a = breaks_b = []
+    cuts_a = [a[0]] + [x for br in breaks_a for x in br] + [a[1]]
+    cuts_b = [b[0]] + [x for br in breaks_b for x in br] + [b[1]]
+    rows = []
+    for k in range(0, len(cuts_a), 2):
+        sa, sb = _sentence_end(a_text, cuts_a[k], cuts_a[k + 1]), _sentence_end(b_text, cuts_b[k], cuts_b[k + 1])
+        if sa[1] <= sa[0] and sb[1] <= sb[0]:
+            continue
+        own = "verbatim" if kind == "near-verbatim" and _same_words(a_text[sa[0]:sa[1]], b_text[sb[0]:sb[1]]) else kind
+        rows.append(_Row(sa, sb, _MARKS.get(own, "?") + moved, own))
+    return rows
+
+
+def diff_rows(a_text: str, b_text: str, rel: Relation) -> list[_Row]:
+    """The rows of ``compare``: ``rel``'s passages (A on the left, as in ``rel``)
+    side by side in A's order, and between them what only one side has, against
+    a gap, A's first. Passages out of B's order (moved paragraphs) keep A's
+    place and are marked as moved, so every passage shows once and in line."""
+    order = sorted(rel.alignment.passages, key=lambda p: (p.a_start, p.b_start))
+    kept = _increasing([p.b_start for p in order])
+    moved = [(p.b_start, p.b_end) for i, p in enumerate(order) if i not in kept]
+    rows: list[_Row] = []
+    a_at = b_at = 0
+    for i, p in enumerate(order):
+        rows += _gap_rows(a_text, a_at, p.a_start, rel.a_only, (), True)
+        a0 = max(p.a_start, a_at)
+        if i in kept:
+            rows += _gap_rows(b_text, b_at, p.b_start, rel.b_only, moved, False)
+            rows += _passage_rows(a_text, (a0, p.a_end), b_text, (max(p.b_start, b_at), p.b_end), p.kind, "")
+            b_at = max(b_at, p.b_end)
+        else:
+            rows += _passage_rows(a_text, (a0, p.a_end), b_text, (p.b_start, p.b_end), p.kind, _MOVED)
+        a_at = max(a_at, p.a_end)
+    rows += _gap_rows(a_text, a_at, len(a_text), rel.a_only, (), True)
+    rows += _gap_rows(b_text, b_at, len(b_text), rel.b_only, moved, False)
+    return rows
+
+
+def _cell(text: str, span: tuple[int, int] | None, kind: str, marks: Sequence[tuple[int, int, str]]) -> Text:
+    """One side of a row: the span's text, on its passage's colour, with the
+    ``marks`` (changed words, extras) that fall inside it; a header or
+    boilerplate line starts with its kind in brackets. Lines of a hard-wrapped
+    paragraph are joined (one space for one line break, so offsets hold)."""
+    if span is None:
+        return Text("")
+    s, e = span
+    out = Text(printable(_LINE_BREAK.sub(" ", text[s:e])), _STYLES.get(kind, _REMOVED_STYLE))
+    for ms, me, mkind in marks:
+        if me > s and ms < e:
+            out.stylize(_STYLES.get(mkind, _REMOVED_STYLE), max(ms, s) - s, min(me, e) - s)
+    if kind not in _STYLES:
+        out = Text.assemble((f"[{kind}] ", _REMOVED_STYLE), out)
+    return out
+
+
+def _direction(rel: Relation, left: Document, right: Document) -> str | None:
+    """A note on which side the relation reads as the fuller one, when the
+    columns (kept in the order given) put it on the right."""
+    if rel.relation in ("excerpt", "partial") and rel.a == right.id:
+        what = "an excerpt of" if rel.relation == "excerpt" else "built on part of"
+        return (f"note: the left version ({_id(left.id)}) is {what} the right one ({_id(right.id)}); "
+                "the columns keep the order given")
+    return None
 
 
 def print_comparison(a: Document, b: Document, rel: Relation, console: Console, width: int | None = None) -> None:
-    """Two versions side by side: aligned passages on green, what only one side
-    has in red (story text) or dim (header and boilerplate lines), then lists."""
+    """Two versions side by side, like a diff: matching passages on the same rows
+    with a mark between them (``=`` same words, ``~`` slightly edited, ``≈``
+    reworded, ``⇄`` translated, ``↕`` moved), what one side lacks against a gap
+    (``<``/``>`` story text, ``·`` header or boilerplate), changed words
+    highlighted and listed. ``a`` is on the left whatever order ``rel`` has."""
+    note = _direction(rel, a, b)
+    if rel.a != a.id:
+        rel = rel.swapped()
     ev = rel.evidence
-    first, second = (a, b) if rel.a == a.id else (b, a)
     parts: list[str | tuple[str, str]] = [
         (rel.relation, "bold"), f"  score {rel.score:.2f}  ",
-        f"{_id(first.id)} found in {_id(second.id)}: {ev.a_in_b:.0%}  ",
-        f"{_id(second.id)} found in {_id(first.id)}: {ev.b_in_a:.0%}  ",
+        f"left found in right: {ev.a_in_b:.0%}  right found in left: {ev.b_in_a:.0%}  ",
         f"passages {ev.passages}, shared words {ev.shared_words}",
     ]
     if ev.semantic is not None:
@@ -138,25 +304,31 @@ def print_comparison(a: Document, b: Document, rel: Relation, console: Console, 
         parts.append(f"\nby meaning: {sem.passages} passages, similarity {sem.similarity:.2f}, "
                      f"covering {sem.a_cover:.0%} / {sem.b_cover:.0%}; facts agree {facts}; "
                      f"languages {sem.lang_a} / {sem.lang_b}")
+    if note:
+        parts.append(("\n" + note, "bold"))
     console.print(Panel(Text.assemble(*parts), title="reprints compare"))
-    changes = word_changes(first.text, second.text, rel.alignment.passages)
-    spans_a = [(p.a_start, p.a_end, p.kind) for p in rel.alignment.passages] + list(rel.a_only) + \
-        [(c.a_start, c.a_end, "changed") for c in changes if c.a_end > c.a_start]
-    spans_b = [(p.b_start, p.b_end, p.kind) for p in rel.alignment.passages] + list(rel.b_only) + \
-        [(c.b_start, c.b_end, "changed") for c in changes if c.b_end > c.b_start]
-    table = Table(show_lines=False, expand=True, width=width)
-    table.add_column(Text(_id(first.id)), ratio=1, overflow="fold")
-    table.add_column(Text(_id(second.id)), ratio=1, overflow="fold")
-    table.add_row(_marked(first, spans_a), _marked(second, spans_b))
+    changes = word_changes(a.text, b.text, rel.alignment.passages)
+    marks_a = [(c.a_start, c.a_end, "changed") for c in changes if c.a_end > c.a_start]
+    marks_b = [(c.b_start, c.b_end, "changed") for c in changes if c.b_end > c.b_start]
+    table = Table(box=box.SIMPLE_HEAD, show_lines=True, expand=True, width=width, pad_edge=False)
+    table.add_column(Text(_id(a.id)), ratio=1, overflow="fold")
+    table.add_column("", width=2, no_wrap=True, justify="center")
+    table.add_column(Text(_id(b.id)), ratio=1, overflow="fold")
+    for row in diff_rows(a.text, b.text, rel):
+        table.add_row(_cell(a.text, row.left, row.kind, marks_a), Text(row.mark, "bold"),
+                      _cell(b.text, row.right, row.kind, marks_b))
     console.print(table)
-    console.print(Text.assemble(("aligned", _STYLES["verbatim"]), " ", ("near-verbatim", _STYLES["near-verbatim"]),
-                                " ", ("reworded", _STYLES["reworded"]), " ", ("translated", _STYLES["translated"]),
-                                " ", ("only on this side", _STYLES["text"]), " ", ("left out of the body", _REMOVED_STYLE),
-                                " ", ("changed words", _STYLES["changed"])))
+    console.print(Text("= same words  ~ slightly edited  \u2248 reworded  \u21c4 translated  \u2195 moved  "
+                       "< only left  > only right  \u00b7 header or boilerplate (left out of the body)"))
+    if console.color_system is not None:
+        console.print(Text.assemble(("same words", _STYLES["verbatim"]), " ", ("slightly edited", _STYLES["near-verbatim"]),
+                                    " ", ("reworded", _STYLES["reworded"]), " ", ("translated", _STYLES["translated"]),
+                                    " ", ("only on one side", _STYLES["text"]), " ", ("left out of the body", _REMOVED_STYLE),
+                                    " ", ("changed words", _STYLES["changed"])))
     if changes:
         console.print(Text(f"Words changed ({len(changes)})", "bold"))
         for c in changes:
-            was, now = _id(_flat(first.text[c.a_start:c.a_end], 60)), _id(_flat(second.text[c.b_start:c.b_end], 60))
+            was, now = _id(_flat(a.text[c.a_start:c.a_end], 60)), _id(_flat(b.text[c.b_start:c.b_end], 60))
             console.print(f"  {c.kind:<7} {was or '(none)'} -> {now or '(none)'}", markup=False, highlight=False,
                           soft_wrap=True)
     variants = [q for q in rel.quotes if not q.same_wording]
@@ -165,19 +337,9 @@ def print_comparison(a: Document, b: Document, rel: Relation, console: Console, 
         for q in variants:
             who = q.a_speaker or q.b_speaker or "unattributed"
             who = _id(who)
-            console.print(f"  {who}: \"{_id(_flat(first.text[q.a_start:q.a_end]))}\"", markup=False, soft_wrap=True)
-            console.print(f"  {' ' * len(who)}  \"{_id(_flat(second.text[q.b_start:q.b_end]))}\"  "
+            console.print(f"  {who}: \"{_id(_flat(a.text[q.a_start:q.a_end]))}\"", markup=False, soft_wrap=True)
+            console.print(f"  {' ' * len(who)}  \"{_id(_flat(b.text[q.b_start:q.b_end]))}\"  "
                           f"(similarity {q.similarity:.2f})", markup=False, soft_wrap=True)
-    for label, doc, only in ((f"Only in {_id(first.id)}", first, rel.a_only),
-                             (f"Only in {_id(second.id)}", second, rel.b_only)):
-        if not only:
-            continue
-        console.print(Text(label, "bold"))
-        for s, e, kind in only:
-            snippet = " ".join(doc.text[s:e].split())
-            if len(snippet) > 160:
-                snippet = snippet[:157] + "..."
-            console.print(f"  [{kind}] {_id(snippet)}", markup=False, highlight=False, soft_wrap=True)
 
 
 def print_query(result: QueryResult, console: Console, max_passages: int = 12) -> None:
