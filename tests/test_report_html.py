@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from _paths import EXAMPLES, SEED_ORIGIN, SEED_REWRITE, SEED_WRAPPED, artifacts, seeds
-from _stories import FERRY, agency, body
+from _stories import FERRY, MINE, agency, body
 
 from reprints import ScanParams, Store, document_from_text, load_corpus, scan
 from reprints.report.files import write_outputs
@@ -299,6 +299,16 @@ def test_report_in_a_browser(scanned, report: Path, halves: Path, tmp_path: Path
         assert len(css("svg.tree g.edge")) == len(seed_fam.members) - 1
         assert SEED_ORIGIN in css("#origin")[0].text and "By AFP" in css("#origin")[0].text
         assert len(css("#timeline .dot")) >= 1 and len(css("#members tbody tr")) == len(seed_fam.members)
+        # the origin's confidence, and the rewrite's reworded quote as words, on the family page
+        assert css("#origin .conf")[0].text == f"{seed_fam.confidence} origin"
+        row = next(r for r in css("#members tbody tr") if r.get_attribute("data-id") == SEED_REWRITE)
+        said = [(li.find_element(By.TAG_NAME, "del").text, li.find_element(By.TAG_NAME, "ins").text)
+                for li in row.find_elements(By.CSS_SELECTOR, ".snips.changed li")
+                if li.find_elements(By.TAG_NAME, "del") and li.find_elements(By.TAG_NAME, "ins")]
+        assert ("views conflicts", "sees conflict") in said and ("toughly", "act resolutely to") in said, said
+        assert any("The negotiators have been selected" in li.text for li in row.find_elements(By.CSS_SELECTOR, ".snips.added li"))
+        driver.execute_script("arguments[0].scrollIntoView()", row)
+        driver.save_screenshot(str(artifacts() / "report-seeds-family.png"))
 
         # 004 against its parent, side by side
         parent = next(e.parent for e in seed_fam.tree if e.child == SEED_REWRITE)
@@ -313,6 +323,23 @@ def test_report_in_a_browser(scanned, report: Path, halves: Path, tmp_path: Path
         dropped = " ".join(x.get_attribute("textContent") for x in css("#text-left .only.dropped"))
         assert "European Union" in dropped and "Blinken" in dropped
         assert css("#text-left .boiler") and len(css("#quote-variants li")) >= 1
+        # changed words marked inline on both sides, and listed
+        left_chg = [x.get_attribute("textContent") for x in css("#text-left .chg")]
+        right_chg = [x.get_attribute("textContent") for x in css("#text-right .chg")]
+        assert "views conflicts" in left_chg and "toughly" in left_chg, left_chg
+        assert "sees conflict" in right_chg and "act resolutely to" in right_chg, right_chg
+        assert any("views conflicts" in li.text and "sees conflict" in li.text for li in css("#word-changes li"))
+        # every passage numbered where it starts, the same numbers on both sides, visible without clicking
+        numbers = lambda side: sorted(int(x.get_attribute("data-n")) for x in css(f"#text-{side} .p.pstart"))  # noqa: E731
+        assert len(numbers("left")) >= 3 and numbers("left") == numbers("right")
+        assert driver.execute_script("return getComputedStyle(arguments[0], '::before').content",
+                                     css("#text-left .p.pstart")[0]) == '"1"'
+        quote = next(x for x in css("#text-left .chg") if x.get_attribute("textContent") == "toughly")
+        driver.execute_script("""
+            const el = arguments[0], box = document.getElementById("text-left");
+            box.scrollTop += el.getBoundingClientRect().top - box.getBoundingClientRect().top - box.clientHeight / 3;
+            el.scrollIntoView({block: "center"});""", quote)
+        driver.save_screenshot(str(artifacts() / "report-seeds-changes.png"))
 
         # reworded passages are linked: hovering or clicking one lights up its counterpart
         left = css("#text-left .p.k-reworded")
@@ -359,6 +386,89 @@ def test_report_in_a_browser(scanned, report: Path, halves: Path, tmp_path: Path
         wait.until(lambda d: css("#pair-summary"))
         assert css("#pair-summary")[0].get_attribute("data-relation") == "excerpt"
         assert css("#text-left .only.dropped") and not css("#text-right .only.added")
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def chain(tmp_path: Path) -> Path:
+    """A store with one family: an agency story, a paper that copies it with a figure
+    changed and adds a second story, and a digest that keeps only that second story
+    (so the digest shares nothing with the origin and joins through the paper)."""
+    paper = [p.replace("410,000", "420,000") for p in FERRY] + MINE
+    docs = [document_from_text("wire/ferry.txt", agency("Night ferries to stop", "AFP", "March 3, 2024", FERRY)),
+            document_from_text("paper", "Island and mine news\n\n" + body(paper), {"date": "2024-03-04"}),
+            document_from_text("digest", body(MINE), {"date": "2024-03-06"})]
+    db = tmp_path / "chain.db"
+    with Store(db, ScanParams(semantic=False, jobs=1)) as store:
+        store.add(docs)
+        res = store.result()
+    assert [set(f.members) for f in res.families] == [{d.id for d in docs}]
+    assert res.families[0].origin == "wire/ferry.txt"
+    assert not any({r.a, r.b} == {"wire/ferry.txt", "digest"} for r in res.related)
+    return db
+
+
+def test_a_store_report_carries_word_changes_and_the_path_of_each_member(chain: Path, tmp_path: Path):
+    """A store keeps no word changes: the report computes them from the texts."""
+    write_html_report(chain, tmp_path / "r.html", all_pairs_up_to=0, semantic=False)
+    block = _blocks((tmp_path / "r.html").read_text(encoding="utf-8"))["fam-0"]
+    pair = next(p for p in block["pairs"] if {p["a"], p["b"]} == {"wire/ferry.txt", "paper"})
+    texts = {m: block["docs"][m]["text"] for m in block["members"]}
+    a, b = texts[pair["a"]], texts[pair["b"]]
+    assert [(a[c["a_start"]:c["a_end"]], b[c["b_start"]:c["b_end"]], c["kind"]) for c in pair["changes"]] == \
+        ([("410,000", "420,000", "number")] if pair["a"] == "wire/ferry.txt" else [("420,000", "410,000", "number")])
+
+
+def test_family_page_and_pair_view_in_a_browser(chain: Path, tmp_path: Path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = tmp_path / "chain.html"
+    write_html_report(chain, page, all_pairs_up_to=0, semantic=False)
+    driver, profile = chrome()
+    try:
+        wait = WebDriverWait(driver, 20)
+        css = lambda sel: driver.find_elements(By.CSS_SELECTOR, sel)  # noqa: E731
+        driver.get(page.resolve().as_uri() + "#family/F0001")
+        wait.until(lambda d: css("#family-view"))
+        # the origin's confidence, stated and drawn
+        conf = css("#origin .conf")[0]
+        assert conf.text == "strong origin" and "conf-strong" in conf.get_attribute("class")
+        rows = {r.get_attribute("data-id"): r for r in css("#members tbody tr")}
+        # the paper's additions as text, and its changed figure, on the family page itself
+        paper = rows["paper"]
+        added = [x.text for x in paper.find_elements(By.CSS_SELECTOR, ".snips.added li")]
+        assert any("A copper mine in the northern highlands" in t for t in added), added
+        change = paper.find_elements(By.CSS_SELECTOR, ".snips.changed li")[0]
+        assert change.get_attribute("data-kind") == "number"
+        assert change.find_element(By.TAG_NAME, "del").text == "410,000"
+        assert change.find_element(By.TAG_NAME, "ins").text == "420,000"
+        # the digest has no match with the origin: the page says how it joined
+        path = rows["digest"].find_element(By.CSS_SELECTOR, ".path")
+        assert path.get_attribute("data-path") == "digest paper wire/ferry.txt"
+        assert "joined through" in path.text and "paper" in path.text
+        assert "excerpt" in path.text or "partial" in path.text
+        driver.execute_script("arguments[0].scrollIntoView()", css("#members")[0])
+        driver.save_screenshot(str(artifacts() / "report-family-chain.png"))
+
+        # side by side: numbered passages on both sides, the changed figure marked inline and listed
+        driver.get(page.resolve().as_uri() + "#pair/F0001/wire%2Fferry.txt/paper")
+        wait.until(lambda d: css("#pair-view") and css("#text-left .p"))
+        numbers = lambda side: sorted(int(x.get_attribute("data-n")) for x in css(f"#text-{side} .p.pstart"))  # noqa: E731
+        assert numbers("left") == numbers("right") == list(range(1, len(numbers("left")) + 1))
+        first = css("#text-left .p.pstart")[0]
+        shown = driver.execute_script("return getComputedStyle(arguments[0], '::before').content", first)
+        assert shown == '"1"', shown  # visible without clicking
+        assert [x.get_attribute("textContent") for x in css("#text-left .chg")] == ["410,000"]
+        assert [x.get_attribute("textContent") for x in css("#text-right .chg")] == ["420,000"]
+        item = css("#word-changes li")[0]
+        assert item.get_attribute("data-kind") == "number" and "410,000" in item.text and "420,000" in item.text
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", css("#text-left .chg")[0])
+        driver.save_screenshot(str(artifacts() / "report-pair-chain.png"))
+        errors = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+        assert not errors, errors
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)

@@ -383,6 +383,8 @@ class WordChange:
 _WORD_LEVEL = AlignParams(seed=1, max_gap=0, min_words=1, join_gap=0)
 #: A change is an edit of a few words; a longer difference is a rewording, marked as its passage already.
 MAX_CHANGE_WORDS = 8
+#: Inside a reworded passage most words differ; only short swaps ("toughly" / "act resolutely to") are edits.
+MAX_REWORDED_CHANGE_WORDS = 4
 _BETWEEN = " \t\n.,;:!?\"'()[]\u2019\u201c\u201d-"
 _CHANGE_KINDS = ("near-verbatim", "reworded")
 
@@ -470,7 +472,8 @@ def word_changes(a_text: str, b_text: str, passages: tuple[Passage, ...] | list[
                 continue
             if " ".join(pa[a0:a1].split()) == " ".join(pb[b0:b1].split()):
                 continue  # the same words (a line the word runs left out on both sides)
-            if max(len(pa[a0:a1].split()), len(pb[b0:b1].split())) > MAX_CHANGE_WORDS:
+            if max(len(pa[a0:a1].split()), len(pb[b0:b1].split())) > \
+                    (MAX_CHANGE_WORDS if p.kind == "near-verbatim" else MAX_REWORDED_CHANGE_WORDS):
                 continue
             para_a = pa.rfind("\n", 0, a0) + 1
             para_b = pb.rfind("\n", 0, b0) + 1

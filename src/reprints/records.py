@@ -20,7 +20,7 @@ from reprints.families import Family, TreeEdge
 from reprints.relate import Evidence, Relation, SemanticEvidence
 
 __all__ = ["document_row", "document_from_row", "document_record", "document_from_record", "relation_record",
-           "relation_from_record", "family_from_row"]
+           "relation_from_record", "family_from_row", "passages_from_row"]
 
 
 def document_row(doc: Document, languages: bool = False) -> dict[str, object]:
@@ -116,3 +116,14 @@ def family_from_row(d: dict) -> Family:
               for x in e["quote_variants"]),
     ) for e in d["tree"])
     return Family(d["family"], d["origin"], tuple(d["reasons"]), tuple(d["members"]), tree)
+
+
+def passages_from_row(row: dict) -> tuple[Passage, ...]:
+    """The passages of a ``pairs.jsonl`` line (``words`` is not kept there: 0),
+    to compute what needs them and the texts, such as the words changed.
+
+    >>> passages_from_row({"passages": [{"a_start": 0, "a_end": 9, "b_start": 3, "b_end": 12, "kind": "verbatim"}]})
+    (Passage(a_start=0, a_end=9, b_start=3, b_end=12, kind='verbatim', words=0, similarity=1.0),)
+    """
+    return tuple(Passage(int(p["a_start"]), int(p["a_end"]), int(p["b_start"]), int(p["b_end"]), str(p["kind"]), 0,
+                         float(p.get("similarity", 1.0))) for p in row.get("passages") or ())

@@ -27,7 +27,8 @@ import orjson
 from reprints import __version__
 from reprints.config import ScanParams
 from reprints.pipeline import compare_documents
-from reprints.records import document_from_row
+from reprints.align import word_changes
+from reprints.records import document_from_row, passages_from_row
 from reprints.relate import meta_date
 from reprints.families import origin_confidence
 from reprints.report.files import read_jsonl
@@ -181,6 +182,15 @@ def _asset(name: str) -> str:
     return resources.files("reprints.report").joinpath("assets", name).read_text(encoding="utf-8")
 
 
+def _with_changes(pair: dict, docs: dict[str, dict | None]) -> dict:
+    """A pair row with the words changed inside its passages (``changes``, as in
+    ``pairs.jsonl``), computed here where the scan's files or the store lack them."""
+    if "changes" in pair or not docs.get(pair["a"]) or not docs.get(pair["b"]):
+        return pair
+    found = word_changes(docs[pair["a"]]["text"], docs[pair["b"]]["text"], passages_from_row(pair))
+    return {**pair, "changes": [c.as_dict() for c in found]}
+
+
 def _family_blocks(data: ReportData, all_pairs_up_to: int, params: ScanParams,
                    progress: Callable[[int, int], None] | None) -> Iterator[tuple[dict, dict, int]]:
     """For each family: its index entry, its data block and how many pairs were aligned here."""
@@ -210,6 +220,7 @@ def _family_blocks(data: ReportData, all_pairs_up_to: int, params: ScanParams,
                 row["computed"] = True
                 pairs.append(row)
                 computed += 1
+        pairs = [_with_changes(p, docs) for p in pairs]
         origin_entry = docs.get(f["origin"])
         dates = sorted(d["date"] for d in docs.values() if d and d["date"])
         langs = sorted({str(d["meta"]["lang"]) for d in docs.values() if d and d["meta"].get("lang")})

@@ -231,7 +231,7 @@ def _passage_rows(a_text: str, a: tuple[int, int], b_text: str, b: tuple[int, in
     return rows
 
 
-def diff_rows(a_text: str, b_text: str, rel: Relation) -> list[_Row]:
+def _diff_rows(a_text: str, b_text: str, rel: Relation) -> list[_Row]:
     """The rows of ``compare``: ``rel``'s passages (A on the left, as in ``rel``)
     side by side in A's order, and between them what only one side has, against
     a gap, A's first. Passages out of B's order (moved paragraphs) keep A's
@@ -314,7 +314,7 @@ def print_comparison(a: Document, b: Document, rel: Relation, console: Console, 
     table.add_column(Text(_id(a.id)), ratio=1, overflow="fold")
     table.add_column("", width=2, no_wrap=True, justify="center")
     table.add_column(Text(_id(b.id)), ratio=1, overflow="fold")
-    for row in diff_rows(a.text, b.text, rel):
+    for row in _diff_rows(a.text, b.text, rel):
         table.add_row(_cell(a.text, row.left, row.kind, marks_a), Text(row.mark, "bold"),
                       _cell(b.text, row.right, row.kind, marks_b))
     console.print(table)

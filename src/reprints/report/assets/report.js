@@ -528,8 +528,11 @@
           "\u2212" + dropped.length + " dropped" + (pd ? " (" + words(pd.text, dropped) + " words)" : "")));
         if (edge.reworded.length) bits.push(el("span", { className: "tilde" }, "~" + edge.reworded.length + " reworded"));
         if (edge.quote_variants.length) bits.push(el("span", null, plural(edge.quote_variants.length, "quote variant")));
+        var changed = pairChanges(fam, edge.parent, m);
+        if (changed.length) bits.push(el("span", { className: "chg-count" }, plural(changed.length, "word change")));
         if (!bits.length) bits.push(el("span", { className: "muted" }, "no change to the story text"));
         bits.forEach(function (b) { append(counts, b); });
+        append(counts, edgeDetails(fam, m, edge, pd, d, changed));
       }
       var compare = el("div", { className: "small" });
       if (edge) append(compare, el("a", { href: pairHash(fam.id, edge.parent, m) }, "vs parent"));
@@ -543,8 +546,9 @@
         el("td", { className: "small" }, d ? [d.meta.byline ? "By " + d.meta.byline : "", d.meta.outlet ? el("div", null, String(d.meta.outlet)) : null] : "\u2014"),
         el("td", null, d && d.meta.lang ? el("span", { className: "lang" }, String(d.meta.lang)) : el("span", { className: "muted" }, "\u2014")),
         el("td", { className: "small nowrap" }, d && d.date ? d.date : el("span", { className: "muted" }, "undated")),
-        el("td", null, m === fam.origin ? relChip("origin") : toOrigin ? [relChip(toOrigin.relation), el("div", { className: "small muted" }, "score " + toOrigin.score.toFixed(2))]
-          : el("span", { className: "muted small" }, "not aligned")),
+        el("td", null, m === fam.origin ? relChip("origin") : toOrigin && toOrigin.relation !== "unrelated"
+          ? [relChip(toOrigin.relation), el("div", { className: "small muted" }, "score " + toOrigin.score.toFixed(2))]
+          : pathToOrigin(fam, m, toOrigin)),
         el("td", null, edge ? [el("span", { className: "mono small" }, shortId(edge.parent, 28)), " ", relChip(edge.relation)] : el("span", { className: "muted" }, "\u2014")),
         el("td", null, edge ? counts : el("span", { className: "muted small" }, "the origin")),
         el("td", null, compare)));
@@ -553,6 +557,76 @@
       el("thead", null, el("tr", null, ["Version", "Credit", "Language", "Date", "To the origin", "Parent", "Changes from its parent", "Compare"]
         .map(function (h) { return el("th", { scope: "col" }, h); }))),
       tbody));
+  }
+
+  /** The words changed from ``parent`` to ``child``, as [parent text span, child text span, kind]. */
+  function pairChanges(fam, parent, child) {
+    var p = pairOf(fam, parent, child);
+    if (!p || !p.changes) return [];
+    var childIsA = p.a === child;
+    return p.changes.map(function (c) {
+      return childIsA ? [[c.b_start, c.b_end], [c.a_start, c.a_end], c.kind] : [[c.a_start, c.a_end], [c.b_start, c.b_end], c.kind];
+    });
+  }
+
+  var SHOWN_PER_LIST = 4;
+  var CHANGE_RANK = ["number", "date", "quote", "name", "word"];
+
+  /** What a version added and dropped, as text, and its changed words: readable on the family page. */
+  function edgeDetails(fam, m, edge, pd, d, changed) {
+    var box = el("div", { className: "details" });
+    function snippets(cls, sign, text, spans) {
+      if (!text || !spans.length) return;
+      var ul = el("ul", { className: "snips " + cls });
+      spans.slice(0, SHOWN_PER_LIST).forEach(function (x) {
+        var t = text.slice(x.start, x.end).replace(/\s+/g, " ").trim();
+        append(ul, el("li", null, el("span", { className: "sign" }, sign), " ", t.length > 180 ? t.slice(0, 177) + "..." : t));
+      });
+      if (spans.length > SHOWN_PER_LIST) append(ul, el("li", { className: "more" },
+        el("a", { href: pairHash(fam.id, edge.parent, m) }, "and " + (spans.length - SHOWN_PER_LIST) + " more, side by side")));
+      append(box, ul);
+    }
+    snippets("added", "+", d && d.text, edge.added);
+    snippets("dropped", "\u2212", pd && pd.text, edge.dropped);
+    if (changed.length && d && pd) {
+      var ul = el("ul", { className: "snips changed" });
+      // the most telling first: figures, dates, quoted words, names, other words; within a kind, the shortest edits
+      var size = function (c) { return Math.max(pd.text.slice(c[0][0], c[0][1]).split(/\s+/).length, d.text.slice(c[1][0], c[1][1]).split(/\s+/).length); };
+      var ranked = changed.map(function (c, i) { return { c: c, i: i, r: CHANGE_RANK.indexOf(c[2]), n: size(c) }; })
+        .sort(function (x, y) { return (x.r < 0 ? 9 : x.r) - (y.r < 0 ? 9 : y.r) || x.n - y.n || x.i - y.i; })
+        .map(function (x) { return x.c; });
+      ranked.slice(0, 2 * SHOWN_PER_LIST).forEach(function (c) {
+        var was = changeText(pd.text, c[0][0], c[0][1]), now = changeText(d.text, c[1][0], c[1][1]);
+        append(ul, el("li", { dataset: { kind: c[2] } }, el("span", { className: "kind" }, c[2]), " ",
+          was ? el("del", null, was) : el("span", { className: "muted" }, "(none)"), " \u2192 ",
+          now ? el("ins", null, now) : el("span", { className: "muted" }, "(none)")));
+      });
+      if (changed.length > 2 * SHOWN_PER_LIST) append(ul, el("li", { className: "more" },
+        el("a", { href: pairHash(fam.id, edge.parent, m) }, "and " + (changed.length - 2 * SHOWN_PER_LIST) + " more")));
+      append(box, ul);
+    }
+    return box.childNodes.length ? box : null;
+  }
+
+  /** How a version with no direct match to the origin joined the family: its chain of parents up to the origin. */
+  function pathToOrigin(fam, m, direct) {
+    var chain = [], at = m, seen = new Set([m]);
+    while (at !== fam.origin && fam.parent.has(at)) {
+      var edge = fam.edgeOf.get(at);
+      chain.push(edge);
+      at = edge.parent;
+      if (seen.has(at)) break;
+      seen.add(at);
+    }
+    var box = el("div", { className: "path small", dataset: { path: [m].concat(chain.map(function (e) { return e.parent; })).join(" ") } },
+      el("div", { className: "muted" }, direct ? "no match with the origin itself (" + direct.relation + "); joined through:" :
+        "not aligned with the origin itself; joined through:"));
+    chain.forEach(function (e) {
+      append(box, el("div", null, relChip(e.relation), " of ",
+        el("a", { href: pairHash(fam.id, e.parent, e.child), className: "mono" }, shortId(e.parent, 28))));
+    });
+    if (at !== fam.origin) append(box, el("div", { className: "muted" }, "(no chain of matches reaches the origin)"));
+    return box;
   }
 
   function renderMissing(message) {
@@ -669,10 +743,16 @@
       el("span", null, el("span", { className: "sw added" }), "added (only on the right)"),
       el("span", null, el("span", { className: "sw dropped" }), "dropped (only on the left)"),
       el("span", null, el("span", { className: "boiler-sample" }, "header / boilerplate"), " (left out of the story body)"),
-      el("span", null, el("span", { className: "sw hl" }), "linked passage: hover or click one to find its counterpart")));
+      el("span", null, el("span", { className: "sw chg" }), "changed words (figures, names, dates, quoted words)"),
+      el("span", null, el("span", { className: "pn-sample" }, "3"), "passage number, the same on both sides: click a passage to scroll to its twin")));
 
     var variants = [];
     (p.quotes || []).forEach(function (q) { if (!q.same_wording) variants.push(q); });
+    // passages are numbered in the order they come in the left text; a number is shown on both sides
+    var number = {};
+    p.passages.map(function (x, i) { return { i: i, at: flip ? x.b_start : x.a_start }; })
+      .sort(function (x, y) { return x.at - y.at || x.i - y.i; })
+      .forEach(function (x, k) { number[x.i] = k + 1; });
     var sides = { left: pane(fam, left, "left"), right: pane(fam, right, "right") };
     var pIdx = { left: new Map(), right: new Map() };
     var qIdx = { left: new Map(), right: new Map() };
@@ -683,7 +763,10 @@
       var useA = (side === "left") !== flip;
       var marks = [];
       p.passages.forEach(function (x, i) {
-        marks.push({ s: useA ? x.a_start : x.b_start, e: useA ? x.a_end : x.b_end, t: "p", kind: x.kind, i: i });
+        marks.push({ s: useA ? x.a_start : x.b_start, e: useA ? x.a_end : x.b_end, t: "p", kind: x.kind, i: i, n: number[i] });
+      });
+      (p.changes || []).forEach(function (c, i) {
+        marks.push({ s: useA ? c.a_start : c.b_start, e: useA ? c.a_end : c.b_end, t: "c", kind: c.kind, i: i });
       });
       (useA ? p.a_only : p.b_only).forEach(function (x, i) { marks.push({ s: x.start, e: x.end, t: "o", kind: x.kind, i: i }); });
       variants.forEach(function (q, i) {
@@ -693,6 +776,7 @@
     });
     append(main, el("div", { className: "panes" }, sides.left.box, sides.right.box));
     link(sides, pIdx);
+    if ((p.changes || []).length) append(main, changeList(fam, p, flip, left, right));
     if (variants.length) append(main, quoteList(fam, variants, flip, left, right, sides, qIdx));
   }
 
@@ -719,28 +803,30 @@
     var pts = Array.from(cuts).sort(function (a, b) { return a - b; });
     marks = marks.filter(function (m) { return m.e > m.s; }).sort(function (a, b) { return a.s - b.s; });
     var frag = document.createDocumentFragment();
-    var open = [], next = 0, seenOnly = new Set();
+    var open = [], next = 0, seenOnly = new Set(), seenP = new Set();
     var pending = [], prev = null;
     for (var j = 0; j + 1 < pts.length; j++) {
       var x = pts[j], y = pts[j + 1];
       while (next < marks.length && marks[next].s <= x) open.push(marks[next++]);
       open = open.filter(function (m) { return m.e > x; });
-      var ps = [], only = null, qs = [];
+      var ps = [], only = null, qs = [], cs = [];
       open.forEach(function (m) {
         if (m.t === "p") ps.push(m);
         else if (m.t === "o") { if (!only) only = m; }
+        else if (m.t === "c") cs.push(m);
         else qs.push(m.i);
       });
-      var key = ps.map(function (m) { return m.i; }).join(" ") + "|" + (ps.length ? "" : only ? only.kind + ":" + only.i : "") + "|" + qs.join(" ");
+      var key = ps.map(function (m) { return m.i; }).join(" ") + "|" + (ps.length ? "" : only ? only.kind + ":" + only.i : "") + "|" + qs.join(" ") +
+        "|" + cs.map(function (m) { return m.i; }).join(" ");
       if (prev && prev.key === key) { prev.end = y; continue; }
-      prev = { key: key, start: x, end: y, ps: ps, only: ps.length ? null : only, qs: qs };
+      prev = { key: key, start: x, end: y, ps: ps, only: ps.length ? null : only, qs: qs, cs: cs };
       pending.push(prev);
     }
     // build nodes (segments are final once the loop ends)
     for (var k = 0; k < pending.length; k++) {
       var seg = pending[k];
       var piece = text.slice(seg.start, seg.end);
-      if (!seg.ps.length && !seg.only && !seg.qs.length) { frag.appendChild(document.createTextNode(piece)); continue; }
+      if (!seg.ps.length && !seg.only && !seg.qs.length && !seg.cs.length) { frag.appendChild(document.createTextNode(piece)); continue; }
       var span = document.createElement("span");
       span.textContent = piece;
       var cls = [];
@@ -748,7 +834,12 @@
         var first = seg.ps[0];
         cls.push("p", "k-" + first.kind);
         span.dataset.p = seg.ps.map(function (m) { return m.i; }).join(" ");
-        span.title = first.kind + " passage " + (first.i + 1);
+        span.title = first.kind + " passage " + first.n;
+        if (!seenP.has(first.i) && piece.trim()) {  // the passage's number, shown where it starts (CSS ::before)
+          cls.push("pstart");
+          span.dataset.n = String(first.n);
+          seenP.add(first.i);
+        }
         seg.ps.forEach(function (m) {
           if (!pIdx.has(m.i)) pIdx.set(m.i, []);
           pIdx.get(m.i).push(span);
@@ -764,6 +855,11 @@
           span.title = seg.only.kind + ": left out of the story body";
         }
         span.dataset.kind = seg.only.kind;
+      }
+      if (seg.cs.length) {
+        cls.push("chg");
+        span.dataset.change = seg.cs.map(function (m) { return m.i; }).join(" ");
+        span.title = (span.title ? span.title + "; " : "") + "changed " + seg.cs[0].kind;
       }
       if (seg.qs.length) {
         cls.push("q");
@@ -808,6 +904,27 @@
         if (there && there.length) scrollInto(sides[other].text, there[0]);
       });
     });
+  }
+
+  function changeText(text, s, e) {
+    var t = text.slice(s, e).replace(/\s+/g, " ").trim();
+    return t.length > 90 ? t.slice(0, 87) + "..." : t;
+  }
+
+  function changeList(fam, p, flip, left, right) {
+    var ld = doc(fam, left), rd = doc(fam, right);
+    var items = p.changes.map(function (c, i) {
+      var ls = flip ? [c.b_start, c.b_end] : [c.a_start, c.a_end];
+      var rs = flip ? [c.a_start, c.a_end] : [c.b_start, c.b_end];
+      var was = ld ? changeText(ld.text, ls[0], ls[1]) : "", now = rd ? changeText(rd.text, rs[0], rs[1]) : "";
+      return el("li", { dataset: { change: String(i), kind: c.kind } },
+        el("span", { className: "kind" }, c.kind), " ",
+        was ? el("del", null, was) : el("span", { className: "muted" }, "(none)"), " \u2192 ",
+        now ? el("ins", null, now) : el("span", { className: "muted" }, "(none)"));
+    });
+    return el("div", { className: "card changes", id: "word-changes", style: "margin-top:1rem" },
+      el("h3", null, "Words changed (" + p.changes.length + ")"),
+      el("ul", null, items));
   }
 
   function quoteList(fam, variants, flip, left, right, sides, qIdx) {
