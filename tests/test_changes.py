@@ -8,6 +8,7 @@ import sys
 
 import pytest
 from _paths import EXAMPLES, SEED_ORIGIN, SEED_REWRITE, SEEDS
+from _stories import FERRY
 
 from reprints.align import word_changes
 from reprints.load import document_from_text
@@ -116,3 +117,37 @@ def test_the_seeds_rewrite_marks_the_reworded_words():
              word_changes(x.text, y.text, rel.alignment.passages)}
     assert ("views conflicts", "sees conflict") in pairs or ("sees conflict", "views conflicts") in pairs
     assert any("toughly" in p[0] + p[1] and "resolutely" in p[0] + p[1] for p in pairs)
+
+
+#: Our German translation of four FERRY paragraphs, with the month and one figure changed.
+GERMAN = [
+    "Der Fährdienst zur Insel wird seine Nachtüberfahrten ab dem ersten Mai einstellen, teilte der Betreiber am "
+    "Dienstag mit und begründete dies mit einem Mangel an qualifizierter Decksbesatzung und den steigenden "
+    "Treibstoffkosten.",
+    "Hafenmeisterin Ilse Brandt sagte Reportern, dass im vergangenen Monat nur zwei der vier Schiffe der Flotte voll "
+    "besetzt gewesen seien und mehrere Fahrten mit der gesetzlich zulässigen Mindestbesetzung abgelegt hätten.",
+    "Die Inselbewohner reagierten verärgert. Der Gemeinderatsvorsitzende Tomas Ekberg sagte, die Entscheidung "
+    "schneide Krankenschwestern und Schichtarbeiter ab, die auf das letzte Boot nach Hause nach elf Uhr abends "
+    "angewiesen seien.",
+    "Im vergangenen Jahr beförderte der Dienst nach Angaben des Betreibers in seinem im Februar veröffentlichten "
+    "Jahresbericht knapp über 420.000 Passagiere und 96.000 Fahrzeuge.",
+]
+
+
+def test_a_translation_says_which_numbers_and_dates_differ():
+    en = document_from_text("en.txt", "\n\n".join([FERRY[0], FERRY[1], FERRY[3], FERRY[7]]))
+    de = document_from_text("de.txt", "\n\n".join(GERMAN))
+    rel = compare_documents(en, de, ScanParams())
+    assert rel.relation == "translation"
+    a, b = (en.text, de.text) if rel.a == en.id else (de.text, en.text)
+    found = sorted((a[c.a_start:c.a_end], b[c.b_start:c.b_end], c.kind)
+                   for c in word_changes(a, b, rel.alignment.passages))
+    expected = [("April", "Mai", "date"), ("410,000", "420.000", "number")]
+    if rel.a != en.id:
+        expected = [(y, x, k) for x, y, k in expected]
+    assert found == sorted(expected)  # 96,000 / 96.000, "Februar", "Tomas Ekberg" agree; German nouns are no names
+    same = document_from_text("de2.txt", "\n\n".join(GERMAN).replace("Mai", "April").replace("420.000", "410.000"))
+    rel = compare_documents(en, same, ScanParams())
+    assert rel.relation == "translation" and rel.alignment.passages
+    assert word_changes(en.text if rel.a == en.id else same.text, same.text if rel.a == en.id else en.text,
+                        rel.alignment.passages) == ()

@@ -173,6 +173,13 @@ def test_add_query_family_versions(make_service):
     assert hit["matches"][0]["relation"] == "reformatted"
     assert {hit["matches"][0]["a"], hit["matches"][0]["b"]} == {"query", "wire/bridge.txt"}
     assert hit["matches"][0]["passages"], "the alignment comes with the answer"
+    assert hit["matches"][0]["changes"] == []
+    status, _, edited = svc.post("/query", {"text": copy.replace("sixteen main cables", "eighteen main cables")})
+    assert status == 200
+    [change] = edited["matches"][0]["changes"]
+    side = "a" if edited["matches"][0]["a"] == "query" else "b"
+    other = "b" if side == "a" else "a"
+    assert (change[f"{other}_words"], change[f"{side}_words"], change["kind"]) == ("sixteen", "eighteen", "number")
     assert svc.get("/health")[2]["documents"] == 1  # the query added nothing
 
     # stored, the copy joins the original in a family

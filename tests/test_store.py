@@ -115,6 +115,17 @@ def test_query_answers_without_adding(tmp_path: Path):
         known = store.query(document_from_text("wire/ferry.txt", wire.text))
         assert known.known and [r.relation for r in known.relations] == ["reformatted"]
         assert store.query(document_from_text("x", "Nothing to see here about anything at all.")).family is None
+        # a copy with a changed figure and name: the answer says which words changed, against each stored version
+        edited = [x.replace("410,000", "420,000").replace("Tomas Ekberg", "Tomas Berg") for x in FERRY]
+        hit = store.query(document_from_text("blog/edited.txt", body(edited)))
+        row = hit.as_dict()
+        for match in row["matches"] + [row["relation_to_origin"]]:
+            mine = "a" if match["a"] == "blog/edited.txt" else "b"
+            theirs = "b" if mine == "a" else "a"
+            said = sorted((c[f"{theirs}_words"], c[f"{mine}_words"], c["kind"]) for c in match["changes"])
+            assert said == [("410,000", "420,000", "number"), ("Ekberg", "Berg", "name")], said
+            other = hit.text_of(match[theirs])
+            assert all(other[c[f"{theirs}_start"]:c[f"{theirs}_end"]] == c[f"{theirs}_words"] for c in match["changes"])
 
 
 def test_foreign_and_corrupt_files_are_refused_untouched(tmp_path: Path):

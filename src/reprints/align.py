@@ -437,7 +437,9 @@ def word_changes(a_text: str, b_text: str, passages: tuple[Passage, ...] | list[
     two texts (offsets into the original texts ``a_text``, ``b_text``): each
     passage is aligned again word by word, and what lies between two matched
     runs on both sides is one change (a figure, a name, a date, quoted words).
-    Computed where the texts are at hand (outputs, compare), not in the scan.
+    In translated passages, the numbers, dates and names the two sides do not
+    share (:func:`reprints.facts.fact_changes`). Computed where the texts are at
+    hand (outputs, compare, query, report), not in the scan.
 
     >>> a = "Emergency services evacuated more than 3,000 people on Wednesday, officials said in the capital."
     >>> b = "Emergency services evacuated more than 3,500 people on Thursday, officials said in the capital."
@@ -445,11 +447,17 @@ def word_changes(a_text: str, b_text: str, passages: tuple[Passage, ...] | list[
     ...  for c in word_changes(a, b, [Passage(0, len(a), 0, len(b), "near-verbatim", 15)])]
     [('3,000', '3,500', 'number'), ('Wednesday', 'Thursday', 'date')]
     """
-    from reprints.facts import change_kind
+    from reprints.facts import change_kind, fact_changes
     from reprints.normalize import normalize_text
 
     out: list[WordChange] = []
     for p in passages:
+        if p.kind == "translated":  # no words to align across languages: compare the facts
+            for (a0, a1), (b0, b1), kind in fact_changes(a_text[p.a_start:p.a_end], b_text[p.b_start:p.b_end]):
+                change = WordChange(p.a_start + a0, p.a_start + a1, p.b_start + b0, p.b_start + b1, kind)
+                if change not in out:
+                    out.append(change)
+            continue
         if p.kind not in _CHANGE_KINDS:
             continue
         pa, pb = a_text[p.a_start:p.a_end], b_text[p.b_start:p.b_end]

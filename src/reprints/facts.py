@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from reprints._pickle import by_fields
 
-__all__ = ["change_kind", "Quote", "anchors", "agreement", "quotations"]
+__all__ = ["change_kind", "fact_changes", "fact_spans", "Quote", "anchors", "agreement", "quotations"]
 
 _CYRILLIC = dict(zip(
     "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
@@ -82,6 +82,12 @@ def _month(word: str) -> int | None:
     return None
 
 
+#: Numbers written as words (English): a change among them is a changed figure.
+_NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
+    "eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred hundreds thousand thousands "
+    "million millions billion billions trillion dozen dozens half quarter third twice double triple percent "
+    "first second fifth sixth seventh eighth ninth tenth".split())
 _WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 _CHANGE_WORD = re.compile(r"\w+")
 _QUOTE_MARKS = "\"\u201c\u201d\u00ab\u00bb\u201e"
@@ -96,12 +102,14 @@ def change_kind(a: str, b: str, before_a: str = "", before_b: str = "") -> str:
 
     >>> change_kind("3,000", "3,500"), change_kind("Wednesday", "Thursday"), change_kind("Popescu", "Ionescu", "by M. ")
     ('number', 'date', 'name')
+    >>> change_kind("sixteen", "eighteen"), change_kind("a dozen", "scores of")
+    ('number', 'number')
     >>> change_kind("toughly", "resolutely", "he said: \u201cwe will ", "he said: \u201cwe will act "), change_kind("big", "large")
     ('quote', 'word')
     """
-    if any(c.isdigit() for c in a + b):
-        return "number"
     words_a, words_b = _CHANGE_WORD.findall(a), _CHANGE_WORD.findall(b)
+    if any(c.isdigit() for c in a + b) or any(w.lower() in _NUMBER_WORDS for w in words_a + words_b):
+        return "number"
     if any(_month(w) or w.lower() in _WEEKDAYS for w in words_a + words_b):
         return "date"
     for side, before in ((words_a, before_a), (words_b, before_b)):
@@ -140,8 +148,37 @@ def _name_key(word: str) -> str:
     return w[:_STEM]
 
 
+def fact_spans(text: str, known: frozenset[str] = frozenset()) -> list[tuple[int, int, str]]:
+    """Where ``text`` states each of its :func:`anchors`: ``(start, end, key)``
+    in text order (a key may come several times).
+
+    >>> [(s, e, k) for s, e, k in fact_spans("Lavrov met 35,000 staff in May.", frozenset({"n:lavro"}))]
+    [(11, 17, '#:35000'), (0, 6, 'n:lavro'), (27, 30, 'm:5')]
+    """
+    out: list[tuple[int, int, str]] = []
+    for m in _NUMBER.finditer(text):
+        digits = re.sub(r"\D", "", m.group())
+        if digits:
+            out.append((m.start(), m.end(), "#:" + digits.lstrip("0") or "0"))
+    for m in _WORD.finditer(text):
+        w = m.group()
+        month = _month(w)
+        if month is not None:
+            out.append((m.start(), m.end(), f"m:{month}"))
+            continue
+        if not w[0].isupper() or len(w) < 3:
+            continue
+        if w.lower() in _STOP:
+            continue
+        key = "n:" + _name_key(w)
+        if key not in known and (m.start() == 0 or _SENT_START.search(text[max(0, m.start() - 4) : m.start()])):
+            continue  # a capital that only starts a sentence says nothing
+        out.append((m.start(), m.end(), key))
+    return out
+
+
 def anchors(text: str, known: frozenset[str] = frozenset()) -> frozenset[str]:
-    """Name stems (``n:``) and numbers (``#:``) stated in ``text``.
+    """Name stems (``n:``), numbers (``#:``) and months (``m:``) stated in ``text``.
 
     A capital that starts a sentence counts only when ``known`` (the anchors
     of the whole document, say) holds it, since "Later" is no name but
@@ -156,26 +193,36 @@ def anchors(text: str, known: frozenset[str] = frozenset()) -> frozenset[str]:
     >>> sorted(anchors("Talks open on 10 January.")), sorted(anchors("I colloqui si aprono il 10 gennaio."))
     (['#:10', 'm:1'], ['#:10', 'm:1'])
     """
-    out: set[str] = set()
-    for m in _NUMBER.finditer(text):
-        digits = re.sub(r"\D", "", m.group())
-        if digits:
-            out.add("#:" + digits.lstrip("0") or "0")
-    for m in _WORD.finditer(text):
-        w = m.group()
-        month = _month(w)
-        if month is not None:
-            out.add(f"m:{month}")
+    return frozenset(k for _, _, k in fact_spans(text, known))
+
+
+_FACT_KIND = {"#": "number", "m": "date", "n": "name"}
+
+
+def fact_changes(a: str, b: str) -> list[tuple[tuple[int, int], tuple[int, int], str]]:
+    """The facts two passages in different languages do not share: for each
+    kind (``number``, ``date``, ``name``), where one fact on each side is
+    unmatched they pair as one change; otherwise each unmatched number or date
+    stands alone (an empty span on the other side, at its end), and names are
+    left out. Offsets are into ``a`` and ``b``.
+
+    >>> a, b = "Über 15.000 Menschen flohen am 3. März.", "More than 14,000 people fled on 3 March."
+    >>> [(a[x:y], b[u:v], k) for (x, y), (u, v), k in fact_changes(a, b)]
+    [('15.000', '14,000', 'number')]
+    """
+    fa, fb = fact_spans(a), fact_spans(b)
+    keys_a, keys_b = {k for *_, k in fa}, {k for *_, k in fb}
+    out = []
+    for tag, kind in _FACT_KIND.items():
+        only_a = [(s, e) for s, e, k in fa if k[0] == tag and k not in keys_b]
+        only_b = [(s, e) for s, e, k in fb if k[0] == tag and k not in keys_a]
+        if len(only_a) == 1 and len(only_b) == 1:
+            out.append((only_a[0], only_b[0], kind))
             continue
-        if not w[0].isupper() or len(w) < 3:
-            continue
-        if w.lower() in _STOP:
-            continue
-        key = "n:" + _name_key(w)
-        if key not in known and (m.start() == 0 or _SENT_START.search(text[max(0, m.start() - 4) : m.start()])):
-            continue  # a capital that only starts a sentence says nothing
-        out.add(key)
-    return frozenset(out)
+        if tag == "n":
+            continue  # a lone capital word is too often a noun (German) or a name translated ("Stati Uniti")
+        out += [(x, (len(b), len(b)), kind) for x in only_a] + [((len(a), len(a)), y, kind) for y in only_b]
+    return sorted(out, key=lambda c: (c[0][0], c[1][0]))
 
 
 def agreement(a: frozenset[str], b: frozenset[str]) -> float | None:

@@ -325,8 +325,12 @@ def print_comparison(a: Document, b: Document, rel: Relation, console: Console, 
                                     " ", ("reworded", _STYLES["reworded"]), " ", ("translated", _STYLES["translated"]),
                                     " ", ("only on one side", _STYLES["text"]), " ", ("left out of the body", _REMOVED_STYLE),
                                     " ", ("changed words", _STYLES["changed"])))
+    translated = [p for p in rel.alignment.passages if p.kind == "translated"]
+    if translated and not changes:
+        console.print("The numbers and dates of the translated passages agree.", highlight=False)
     if changes:
-        console.print(Text(f"Words changed ({len(changes)})", "bold"))
+        title = "Facts that differ" if len(translated) == len(rel.alignment.passages) else "Words changed"
+        console.print(Text(f"{title} ({len(changes)})", "bold"))
         for c in changes:
             was, now = _id(_flat(a.text[c.a_start:c.a_end], 60)), _id(_flat(b.text[c.b_start:c.b_end], 60))
             console.print(f"  {c.kind:<7} {was or '(none)'} -> {now or '(none)'}", markup=False, highlight=False,
@@ -383,6 +387,17 @@ def print_query(result: QueryResult, console: Console, max_passages: int = 12) -
                                     _id(_flat(doc.text[s:e], 140))), soft_wrap=True)
     if len(best.alignment.passages) > max_passages:
         console.print(f"  ... and {len(best.alignment.passages) - max_passages} more", highlight=False)
+    changes = result.changes.get(frozenset((best.a, best.b)), ())
+    if changes:
+        other_text = result.text_of(best.b if best.a == doc.id else best.a)
+        console.print(Text(f"Words changed ({len(changes)})", "bold"))
+        for c in changes:
+            mine, theirs = ((c.a_start, c.a_end), (c.b_start, c.b_end)) if best.a == doc.id else \
+                ((c.b_start, c.b_end), (c.a_start, c.a_end))
+            was = _id(_flat(other_text[theirs[0]:theirs[1]], 60)) if other_text is not None else "?"
+            now = _id(_flat(doc.text[mine[0]:mine[1]], 60))
+            console.print(f"  {c.kind:<7} {was or '(none)'} -> {now or '(none)'}  (stored -> this)", markup=False,
+                          highlight=False, soft_wrap=True)
 
 
 def print_families(families: Sequence[Family], console: Console, limit: int = 50) -> None:

@@ -50,7 +50,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 import orjson
 
-from reprints.align import TokenizedText, tokenize
+from reprints.align import TokenizedText, WordChange, tokenize, word_changes
 from reprints.align_semantic import SemanticText, prepare_many, rebuild
 from reprints.candidates import band_keys
 from reprints.config import ScanParams
@@ -107,7 +107,11 @@ class QueryResult:
     is ``a`` or ``b`` by its id). ``family``: the family of the best one.
     ``origin``: its relation to that family's origin. ``would_be_origin``:
     whether it would take the origin's place if added (older, agency credit...).
-    ``known``: the same id and content are already stored.
+    ``known``: the same id and content are already stored. ``changes``: the
+    words changed inside the passages of each of those relations, by pair of ids
+    (:func:`reprints.align.word_changes`); in JSON each change also gives the
+    words of both sides (``a_words``, ``b_words``). ``texts``: the texts of the
+    stored versions those offsets index.
     """
 
     document: Document
@@ -117,6 +121,19 @@ class QueryResult:
     would_be_origin: bool
     known: bool
     seconds: float = 0.0
+    changes: dict[frozenset[str], tuple[WordChange, ...]] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+
+    def text_of(self, doc_id: str) -> str | None:
+        """The text of the query document or of a stored version it was compared with."""
+        return self.document.text if doc_id == self.document.id else self.texts.get(doc_id)
+
+    def _row(self, r: Relation) -> dict[str, object]:
+        row = r.as_dict()
+        a, b = self.text_of(r.a) or "", self.text_of(r.b) or ""
+        row["changes"] = [{**c.as_dict(), "a_words": a[c.a_start:c.a_end], "b_words": b[c.b_start:c.b_end]}
+                          for c in self.changes.get(frozenset((r.a, r.b)), ())]
+        return row
 
     def as_dict(self) -> dict[str, object]:
         """The JSON shape of a query answer (CLI ``--json`` and the HTTP service)."""
@@ -128,9 +145,9 @@ class QueryResult:
             "family_members": list(fam.members) if fam else [],
             "origin": fam.origin if fam else None,
             "origin_reasons": list(fam.reasons) if fam else [],
-            "relation_to_origin": self.origin.as_dict() if self.origin else None,
+            "relation_to_origin": self._row(self.origin) if self.origin else None,
             "would_be_origin": self.would_be_origin,
-            "matches": [r.as_dict() for r in self.relations],
+            "matches": [self._row(r) for r in self.relations],
             "seconds": round(self.seconds, 4),
         }
 
@@ -826,10 +843,19 @@ class Store:
             try:
                 self._sync()
                 out = self._query(doc)
+                out.texts, out.changes = self._changes(doc, out.relations + ([out.origin] if out.origin else []))
             finally:
                 self._t.commit()
         out.seconds = time.perf_counter() - t0
         return out
+
+    def _changes(self, doc: Document, rels: list[Relation]) -> tuple[dict[str, str], dict]:
+        """The stored versions' texts, and the words changed between ``doc`` and each of them."""
+        others = sorted({r.b if r.a == doc.id else r.a for r in rels})
+        stored = {row[0]: row[1] for row in self._t.documents_by_id(others)}
+        texts = {**stored, doc.id: doc.text}
+        return stored, {frozenset((r.a, r.b)): word_changes(texts[r.a], texts[r.b], r.alignment.passages)
+                        for r in rels if r.a in texts and r.b in texts}
 
     def _query(self, doc: Document) -> QueryResult:
         t = self._t
