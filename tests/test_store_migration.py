@@ -65,7 +65,11 @@ def test_a_0_1_0_store_read_only_is_checked_as_it_is(tmp_path: Path):
     with Store(db, readonly=True) as store:
         assert store.check() == []
         assert store.params.lsh.min_marks == 0  # it holds no marks: candidates as 0.1.0 found them
+        assert store.params.semantic_index.by_language is False  # its leads' best cosines are over all leads
     with Store(db) as store:  # migrated: the same settings, now written down
         assert store.params.lsh.min_marks == 0 and store.check() == []
+        assert store.params.semantic_index.by_language is False
     with Store(db, readonly=True) as store:
         assert store.params.lsh.min_marks == 0
+    with Store(tmp_path / "new.db") as store:
+        assert store.params.lsh.min_marks > 0 and store.params.semantic_index.by_language is True

@@ -23,7 +23,7 @@ from reprints._pickle import by_fields
 from reprints.align import Alignment, Passage
 from reprints.embed import embed, units
 from reprints.facts import Quote, agreement, anchors, quotations
-from reprints.language import detect_many
+from reprints.language import detect_many, other_languages
 from reprints.normalize import NormText
 
 __all__ = ["SemanticParams", "SemanticText", "QuoteMatch", "SemanticAlignment", "prepare", "prepare_many", "rebuild",
@@ -328,7 +328,7 @@ def align_semantic(sa: SemanticText, sb: SemanticText, lexical: Alignment | None
         a0, a1 = sa.norm.span_to_original(*sa.units[i])
         b0, b1 = sb.norm.span_to_original(*sb.units[j])
         la, lb = sa.langs[i], sb.langs[j]
-        kind = "translated" if la != lb and "und" not in (la, lb) else "reworded"
+        kind = "translated" if other_languages(la, lb) else "reworded"
         passages.append(Passage(a0, a1, b0, b1, kind, sa.words[i], round(s, 4)))
     in_a = lex_a.copy()
     in_b = lex_b.copy()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Sequence
 if TYPE_CHECKING:
     from reprints.normalize import NormText
 
-__all__ = ["Language", "detect", "detect_many", "paragraph_languages"]
+__all__ = ["Language", "detect", "detect_many", "language_group", "other_languages", "paragraph_languages"]
 
 #: Below this confidence the call is ``und``: fastText is often sure of one word.
 _MIN_SCORE = 0.4
@@ -81,3 +81,40 @@ def paragraph_languages(norm: NormText) -> list[tuple[int, int, str]]:
     for start, end in norm.paragraphs:
         out.append((norm.to_original(start), norm.to_original_end(end), detect(norm.text[start:end]).code))
     return out
+
+
+#: Codes that name one language for our purposes: the standard varieties of
+#: Serbo-Croatian, the written forms of Norwegian, Malay and its Indonesian standard
+#: are kept apart (they differ enough to be translated between); a region or script
+#: subtag (``zh-TW``, ``pt_BR``, ``sr-Latn``) never makes another language.
+_SAME_LANGUAGE = {"hr": "sh", "sr": "sh", "bs": "sh", "cnr": "sh", "sh": "sh", "hbs": "sh",
+                  "nb": "no", "nn": "no", "no": "no", "zh": "zh", "cmn": "zh", "yue": "zh"}
+
+
+def language_group(code: str | None) -> str:
+    """The language a code names, variants and regions folded together; ``""``
+    when undetermined. Two texts are in other languages when their groups
+    differ and neither is ``""``.
+
+    >>> language_group("hr"), language_group("sr-Latn"), language_group("nb"), language_group("zh-TW")
+    ('sh', 'sh', 'no', 'zh')
+    >>> language_group("EN_us"), language_group("und"), language_group(None)
+    ('en', '', '')
+    """
+    if not code:
+        return ""
+    base = str(code).strip().lower().replace("_", "-").split("-")[0]
+    if not base or base in ("und", "zxx", "mul", "xx"):
+        return ""
+    return _SAME_LANGUAGE.get(base, base)
+
+
+def other_languages(a: str | None, b: str | None) -> bool:
+    """Whether two texts are in other languages (a translation, not a rewrite):
+    both determined and of other :func:`language_group`.
+
+    >>> other_languages("en", "it"), other_languages("hr", "sr"), other_languages("en", "und")
+    (True, False, False)
+    """
+    ga, gb = language_group(a), language_group(b)
+    return bool(ga and gb and ga != gb)

@@ -23,7 +23,7 @@ import numpy as np
 
 from reprints.align import tokenize
 from reprints.align_semantic import SemanticText, prepare_many
-from reprints.candidates import candidate_pairs, semantic_pairs
+from reprints.candidates import candidate_pairs, language_groups, semantic_pairs
 from reprints.config import ScanParams, params_from_dict, params_to_dict
 from reprints.document import Document, LoadProblem
 from reprints.engine import Engine, LocalEngine
@@ -245,7 +245,8 @@ def scan(
         lexical = len(pairs)
         if sem is not None:
             seconds_embed += sem.seconds_embed
-            pairs = _merge_pairs(pairs, semantic_pairs(sem.leads, params.semantic_index))
+            groups = language_groups([d.meta.get("lang") for d in docs])
+            pairs = _merge_pairs(pairs, semantic_pairs(sem.leads, params.semantic_index, groups))
         t2 = time.perf_counter()
         relations = _relate_all(docs, pairs.tolist(), sk, params, progress, engine)
         if sem is not None:

@@ -22,6 +22,7 @@ from reprints.align import Alignment, TokenizedText, align, gaps, tokenize_many
 from reprints.align_semantic import QuoteMatch, SemanticText, align_semantic
 from reprints.document import Document
 from reprints.facts import quotations
+from reprints.language import other_languages
 from reprints.normalize import NormText, fold, normalize, sentences
 
 if TYPE_CHECKING:
@@ -224,8 +225,7 @@ def classify(ev: Evidence, params: RelateParams = RelateParams()) -> tuple[str, 
                 and sem.similarity >= params.rewrite_similarity
                 and sem.facts is not None and sem.facts >= params.rewrite_facts
                 and sem.words >= params.rewrite_words):
-            known = "und" not in (sem.lang_a, sem.lang_b)
-            name = "translation" if known and sem.lang_a != sem.lang_b else "rewrite"
+            name = "translation" if other_languages(sem.lang_a, sem.lang_b) else "rewrite"
             return name, round(sem.similarity * (lo_c + hi_c) / 2, 4), False
     return "unrelated", hi, False
 

@@ -22,7 +22,7 @@ from reprints.config import ScanParams, params_from_dict, params_to_dict
 __all__ = ["SCHEMA_VERSION", "MIGRATIONS", "StoreError", "connect"]
 
 #: Version of the table layout; a store made by an older reprints is migrated on open.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _APP_ID = 0x52505254  # "RPRT" in SQLite's application_id: marks the file as ours
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -59,16 +59,22 @@ _SCHEMA = (
 #: ``{from_version: statements}`` bringing a store up to the next version.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: _MARKS,  # 1 -> 2 (see _settings_as_of for the settings)
+    2: (),  # 2 -> 3: settings only (semantic backgrounds by language)
 }
 
 
 def _settings_as_of(version: int, data: dict) -> dict:
     """A store's settings as written by schema ``version``, read by this one: a
     schema-1 store holds no marks for its documents, so it keeps finding
-    candidates as it did (``lsh.min_marks = 0``); a store made anew uses them.
-    Applied when a store is migrated, and in memory when an older one is only read."""
+    candidates as it did (``lsh.min_marks = 0``); a store before schema 3 keeps
+    each lead's best cosines over all leads only, so its semantic backgrounds
+    stay over all leads (``semantic_index.by_language = false``). A store made
+    anew uses both. Applied when a store is migrated, and in memory when an
+    older one is only read."""
     if version < 2:
         data = {**data, "lsh": {**data.get("lsh", {}), "min_marks": 0}}
+    if version < 3:
+        data = {**data, "semantic_index": {**data.get("semantic_index", {}), "by_language": False}}
     return data
 
 

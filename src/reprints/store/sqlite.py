@@ -180,10 +180,10 @@ class Tables:
 
     # -- leads -------------------------------------------------------------------------------------
 
-    def leads_after(self, rowid: int) -> list[tuple[int, bytes]]:
-        """``(rowid, lead)`` of documents after ``rowid``, in order."""
-        return self.db.execute("SELECT rowid, lead FROM documents WHERE rowid > ? ORDER BY rowid",
-                               (rowid,)).fetchall()
+    def leads_after(self, rowid: int) -> list[tuple[int, bytes, str | None]]:
+        """``(rowid, lead, language)`` of documents after ``rowid``, in order."""
+        return self.db.execute("SELECT rowid, lead, json_extract(meta, '$.lang') FROM documents WHERE rowid > ? "
+                               "ORDER BY rowid", (rowid,)).fetchall()
 
     def tops(self) -> bytes:
         """Every document's best lead cosines, in rowid order, as one buffer."""

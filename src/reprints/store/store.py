@@ -488,11 +488,11 @@ class Store:
         if self.params.semantic:
             last = int(old.rowids[-1]) if old is not None and len(old.rowids) else 0
             if old is None or t.count_documents(up_to=last) != len(old.rowids):
-                old, last = LeadIndex(self.params.semantic_index.k), 0
+                old, last = LeadIndex(self.params.semantic_index.k, by_language=self.params.semantic_index.by_language), 0
             rows = t.leads_after(last)
             rowids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
             vec = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float16)
-            self._leads = old.extended(rowids, vec, np.frombuffer(t.tops(), dtype=np.float32))
+            self._leads = old.extended(rowids, vec, np.frombuffer(t.tops(), dtype=np.float32), [r[2] for r in rows])
         self._generation = gen
 
     def _sketch(self, docs: list[Document]) -> _Fresh:
@@ -528,9 +528,10 @@ class Store:
         pairs: dict[tuple[int, int], bool] = {(a, b): True for a, b in self._lexical(rowids, fresh)}
         seeds = set(rowids)
         if leads is not None:
-            sem, rose, changed = leads.grow(rowids, fresh.leads, self.params.semantic_index)
+            sem, rose, changed = leads.grow(rowids, fresh.leads, self.params.semantic_index,
+                                            [d.meta.get("lang") for d in fresh.docs])
             seeds |= self._recheck(leads, rose) if rose else set()
-            t.set_tops((leads.top[j].tobytes(), int(leads.rowids[j])) for j in changed)
+            t.set_tops((leads.stored_top(j), int(leads.rowids[j])) for j in changed)
             for pair in sem:
                 pairs.setdefault(pair, False)
         self._align(pairs, leads, active_lexical=True)
@@ -684,7 +685,7 @@ class Store:
         pairs, fell, changed = leads.shrink(rowids, self.params.semantic_index)
         if not fell and not changed and not pairs:
             return set()
-        self._t.set_tops((leads.top[j].tobytes(), int(leads.rowids[j])) for j in changed)
+        self._t.set_tops((leads.stored_top(j), int(leads.rowids[j])) for j in changed)
         seeds = self._recheck(leads, fell)
         new = {k: v for k, v in pairs.items() if self._t.pair(*k) is None}
         self._align(new, leads, active_lexical=True)
@@ -865,7 +866,8 @@ class Store:
         qid = -1  # placeholder rowid: the query is never written
         pairs = {pair: True for pair in self._lexical([qid], fresh, query=True, skip=row[0] if row else None)}
         if self._leads is not None:
-            for other in self._leads.neighbours(fresh.leads[0], row[0] if row else None, self.params.semantic_index):
+            for other in self._leads.neighbours(fresh.leads[0], row[0] if row else None, self.params.semantic_index,
+                                                fresh.docs[0].meta.get("lang")):
                 pairs.setdefault((qid, other), False)
         pairs = {(a, b): v for (a, b), v in pairs.items() if not (row and row[0] in (a, b))}
         rels = self._relations(list(pairs), (doc, fresh))
