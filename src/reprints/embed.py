@@ -13,6 +13,7 @@ in a candidate pair, once per document.
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from typing import Sequence
 
@@ -55,17 +56,49 @@ def embed(texts: Sequence[str], threads: int | None = None) -> np.ndarray:
     return out
 
 
+#: Scripts written without spaces between words (Chinese, Japanese kana and kanji, Thai,
+#: Lao, Khmer, Myanmar): two characters of them count as one word of a lead.
+_UNSPACED = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CHARS_A_WORD = 2
+
+
 def lead_text(norm: NormText, title: str = "", max_words: int = 60) -> str:
     """What candidate search embeds: the title and the first ``max_words`` words.
 
     The lead says what the story is about in every version that keeps it, and
-    a short text keeps embedding cheap.
+    a short text keeps embedding cheap. In scripts without spaces, two
+    characters make a word, so a Chinese or Japanese lead covers about as much
+    of the story as an English one (not its whole text, one "word" long).
 
     >>> from reprints.normalize import normalize_text
     >>> lead_text(normalize_text("One two three.\\n\\nFour five."), "Title", max_words=4)
     'Title. One two three. Four'
+    >>> lead_text(normalize_text("俄罗斯外长拉夫罗夫周三表示，他预计与美国的谈判将于一月开始。"), max_words=5)
+    '俄罗斯外长拉夫罗夫周'
     """
-    body = " ".join(norm.text.split()[:max_words])
+    taken: list[str] = []
+    budget = float(max_words)
+    for word in norm.text.split():
+        if budget <= 0:
+            break
+        unspaced = len(_UNSPACED.findall(word))
+        if not unspaced:
+            taken.append(word)
+            budget -= 1
+            continue
+        if unspaced / _CHARS_A_WORD <= budget:
+            taken.append(word)
+            budget -= max(1.0, unspaced / _CHARS_A_WORD)
+            continue
+        keep, seen = len(word), 0
+        for i, ch in enumerate(word):  # cut the word where the budget runs out
+            seen += bool(_UNSPACED.match(ch))
+            if seen > budget * _CHARS_A_WORD:
+                keep = i
+                break
+        taken.append(word[:keep])
+        break
+    body = " ".join(taken)
     return f"{title.strip()}. {body}" if title.strip() else body
 
 

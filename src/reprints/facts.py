@@ -14,6 +14,7 @@ meet.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from reprints._pickle import by_fields
@@ -26,7 +27,12 @@ _CYRILLIC = dict(zip(
 ))
 _STEM = 5
 _WORD = re.compile(r"[^\W\d_][\w'-]*", re.U)
-_NUMBER = re.compile(r"\d[\d.,\u00a0\u202f ]*\d|\d")
+#: A figure: digits, with the thousands or decimal separators of any locale inside
+#: ("35,000", "35.000", "35 000", "3'500") but never a separator followed by a space,
+#: so "July 26, 2021" holds two numbers, 26 and 2021, as "26 July 2021" does.
+_NUMBER = re.compile(r"\d+(?:[.,\u00a0\u202f'\u2019](?=\d)\d+| (?=\d{3}(?!\d))\d{3})*")
+#: A month written with its number, as Chinese, Japanese and Korean do ("7月", "7 월").
+_CJK_MONTH = re.compile(r"(?<!\d)(\d{1,2})\s?[月월]")
 _SENT_START = re.compile(r'(?:^|[.!?:]["\')]?\s+|"\s*)$')
 #: Capitalised words that start clauses or name days and months in several languages.
 _STOP = frozenset(
@@ -148,18 +154,39 @@ def _name_key(word: str) -> str:
     return w[:_STEM]
 
 
+def _digits(text: str) -> str:
+    """The decimal digits of ``text`` in ASCII, from any script (full-width "２０", Devanagari, Arabic-Indic).
+
+    >>> _digits("２０,５"), _digits("٣٥ ٠٠٠")
+    ('205', '35000')
+    """
+    return "".join(str(unicodedata.decimal(c)) for c in text if c.isdecimal())
+
+
 def fact_spans(text: str, known: frozenset[str] = frozenset()) -> list[tuple[int, int, str]]:
     """Where ``text`` states each of its :func:`anchors`: ``(start, end, key)``
     in text order (a key may come several times).
 
     >>> [(s, e, k) for s, e, k in fact_spans("Lavrov met 35,000 staff in May.", frozenset({"n:lavro"}))]
     [(11, 17, '#:35000'), (0, 6, 'n:lavro'), (27, 30, 'm:5')]
+    >>> sorted(k for *_, k in fact_spans("on July 26, 2021")), sorted(k for *_, k in fact_spans("2021年7月26日"))
+    (['#:2021', '#:26', 'm:7'], ['#:2021', '#:26', 'm:7'])
+    >>> sorted(k for *_, k in fact_spans("２０人"))
+    ['#:20']
     """
     out: list[tuple[int, int, str]] = []
+    months = []
+    for m in _CJK_MONTH.finditer(text):
+        n = _digits(m.group(1))
+        if n.isdigit() and 1 <= int(n) <= 12:
+            months.append((m.start(), m.end()))
+            out.append((m.start(), m.end(), f"m:{int(n)}"))
     for m in _NUMBER.finditer(text):
-        digits = re.sub(r"\D", "", m.group())
+        if any(s <= m.start() < e for s, e in months):
+            continue  # the number of a month ("7月" is July, not 7)
+        digits = _digits(m.group())
         if digits:
-            out.append((m.start(), m.end(), "#:" + digits.lstrip("0") or "0"))
+            out.append((m.start(), m.end(), "#:" + (digits.lstrip("0") or "0")))
     for m in _WORD.finditer(text):
         w = m.group()
         month = _month(w)
