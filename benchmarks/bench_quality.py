@@ -235,12 +235,31 @@ def pan(root: Path, params: ScanParams) -> dict:
 
 
 def wmt(root: Path, params: ScanParams) -> dict:
-    """Pair precision, recall and F1 of the families, and ARI."""
+    """Pair precision, recall and F1 of the families, and ARI; per language, the
+    share of its documents in a family with their English original; and the
+    relations found between each translation and the English original, for
+    human (``ref``) and machine (``mt``) translations."""
     corpus, result, seconds = _scan(root / "docs", params)
-    s = evaluate(read_truth(root / "truth.jsonl"), found_from(result.families, result.relations), worst=0)
+    truth = read_truth(root / "truth.jsonl")
+    s = evaluate(truth, found_from(result.families, result.relations), worst=0)
+    family_of = {m: f.id for f in result.families for m in f.members}
+    english = {fam: i for i, fam in truth.family.items() if i.startswith("en/")}
+    by_pair = {frozenset((r.a, r.b)): r.relation for r in result.related}
+    joined: dict[str, list[int]] = {}
+    labels: dict[str, Counter] = {"ref": Counter(), "mt": Counter()}
+    for doc_id, fam in sorted(truth.family.items()):
+        lang, origin = doc_id.split("/", 1)[0], english.get(fam)
+        if origin is None or doc_id == origin:
+            continue
+        got = joined.setdefault(lang, [0, 0])
+        got[0] += doc_id in family_of and family_of.get(origin) == family_of[doc_id]
+        got[1] += 1
+        labels["mt" if ".mt-" in doc_id else "ref"][by_pair.get(frozenset((doc_id, origin)), "not compared")] += 1
     return {"documents": len(corpus.documents), "seconds": round(seconds, 1), "precision": round(s.precision, 4),
             "recall": round(s.recall, 4), "f1": round(s.f1, 4), "ari": round(s.ari, 4),
-            "relations": dict(Counter(r.relation for r in result.related))}
+            "relations": dict(Counter(r.relation for r in result.related)),
+            "joined_with_english": {lang: f"{a}/{n}" for lang, (a, n) in sorted(joined.items())},
+            "relation_to_english": {k: dict(v.most_common()) for k, v in labels.items()}}
 
 
 RUNNERS = {"meter-courts": meter, "clough": clough, "pan13-dev": pan, "wmt24-news": wmt, "wmt24-social": wmt}
@@ -260,7 +279,8 @@ def _headline(name: str, r: dict) -> str:
     if name == "pan13-dev":
         return (f"plagdet {r['plagdet']:.3f} (P {r['precision']:.3f}, R {r['recall']:.3f}, "
                 f"gran {r['granularity']:.2f}); scan relates {r['pairs_related_by_scan']}")
-    return f"pair P {r['precision']:.3f}, R {r['recall']:.3f}, F1 {r['f1']:.3f}; ARI {r['ari']:.3f}"
+    langs = ", ".join(f"{k} {v}" for k, v in r.get("joined_with_english", {}).items())
+    return f"pair P {r['precision']:.3f}, R {r['recall']:.3f}, F1 {r['f1']:.3f}; ARI {r['ari']:.3f}; with English: {langs}"
 
 
 def main(argv: list[str] | None = None) -> None:
