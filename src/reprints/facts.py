@@ -33,7 +33,10 @@ _WORD = re.compile(r"[^\W\d_][\w'-]*", re.U)
 _NUMBER = re.compile(r"\d+(?:[.,\u00a0\u202f'\u2019](?=\d)\d+| (?=\d{3}(?!\d))\d{3})*")
 #: A month written with its number, as Chinese, Japanese and Korean do ("7月", "7 월").
 _CJK_MONTH = re.compile(r"(?<!\d)(\d{1,2})\s?[月월]")
-_SENT_START = re.compile(r'(?:^|[.!?:]["\')]?\s+|"\s*)$')
+#: What ends just before a word that starts a sentence: a full stop (quote or bracket
+#: after it) and space, an opening quote, or a line break (a paragraph, a list item,
+#: a post that starts after an emoji).
+_SENT_START = re.compile(r'(?:^|[.!?:]["\')]?\s+|"\s*|\n\s*)$')
 #: Capitalised words that start clauses or name days and months in several languages.
 _STOP = frozenset(
     "the a an he she it they we i his her their its our my your this that these those in on at after before but and "

@@ -51,8 +51,8 @@ class RelateParams:
     ``rewrite``/``translation``: passages matched by meaning or words cover at
     least ``rewrite`` of one text and ``rewrite_min`` of the other, in at least
     ``rewrite_passages`` passages of mean similarity ``rewrite_similarity``,
-    whose names and numbers agree at least ``rewrite_facts`` (where they state
-    any), in at least ``rewrite_words`` matched words (on the side with more:
+    whose names and numbers agree at least ``rewrite_facts`` (see
+    :func:`_facts_hold` where a side states none), in at least ``rewrite_words`` matched words (on the side with more:
     three-line wire snippets all look alike, a court adjourned, a case
     resumed). Other languages on the two sides make it a ``translation``.
     """
@@ -190,6 +190,23 @@ class Relation:
         }
 
 
+def _facts_hold(sem: SemanticEvidence, params: RelateParams) -> bool:
+    """Whether the names and numbers of a pair matched by meaning allow a rewrite
+    or translation: they agree at least ``rewrite_facts``; where one side states
+    none, across languages that is no evidence either way (Chinese and Japanese
+    write no capitals, a short post may name nobody), but in one language a
+    rewrite keeps its names as written, so stating none is no support (answers
+    on one topic, written apart, look alike).
+
+    >>> p = RelateParams()
+    >>> _facts_hold(SemanticEvidence(1, 1, 5, 0.8, None, "en", "zh", 200), p), _facts_hold(SemanticEvidence(1, 1, 5, 0.8, None, "en", "en", 200), p)
+    (True, False)
+    """
+    if sem.facts is None:
+        return other_languages(sem.lang_a, sem.lang_b)
+    return sem.facts >= params.rewrite_facts
+
+
 def classify(ev: Evidence, params: RelateParams = RelateParams()) -> tuple[str, float, bool]:
     """Relation name, score in [0, 1], and whether A and B must swap (B holds A).
 
@@ -223,7 +240,7 @@ def classify(ev: Evidence, params: RelateParams = RelateParams()) -> tuple[str, 
         lo_c, hi_c = min(sem.a_cover, sem.b_cover), max(sem.a_cover, sem.b_cover)
         if (hi_c >= params.rewrite and lo_c >= params.rewrite_min and sem.passages >= params.rewrite_passages
                 and sem.similarity >= params.rewrite_similarity
-                and sem.facts is not None and sem.facts >= params.rewrite_facts
+                and _facts_hold(sem, params)
                 and sem.words >= params.rewrite_words):
             name = "translation" if other_languages(sem.lang_a, sem.lang_b) else "rewrite"
             return name, round(sem.similarity * (lo_c + hi_c) / 2, 4), False
