@@ -488,11 +488,13 @@ class Store:
         if self.params.semantic:
             last = int(old.rowids[-1]) if old is not None and len(old.rowids) else 0
             if old is None or t.count_documents(up_to=last) != len(old.rowids):
-                old, last = LeadIndex(self.params.semantic_index.k, by_language=self.params.semantic_index.by_language), 0
+                sp = self.params.semantic_index
+                old, last = LeadIndex(sp.k, by_language=sp.by_language), 0
             rows = t.leads_after(last)
             rowids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
             vec = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float16)
-            self._leads = old.extended(rowids, vec, np.frombuffer(t.tops(), dtype=np.float32), [r[2] for r in rows])
+            self._leads = old.extended(rowids, vec, np.frombuffer(t.tops(), dtype=np.float32),
+                                       [r[2] for r in rows])
         self._generation = gen
 
     def _sketch(self, docs: list[Document]) -> _Fresh:
