@@ -222,3 +222,22 @@ def test_counts_are_in_the_right_number(tmp_path: Path):
     assert res.returncode == 0
     assert "1 related pair (reformatted 1), 1 family in" in " ".join(res.stdout.split())
     assert "documents.jsonl" in res.stdout
+
+
+def test_scan_says_how_many_documents_no_model_covers(tmp_path: Path):
+    root = tmp_path / "corpus"
+    root.mkdir()
+    (root / "en.txt").write_text(
+        "Flood warning for the river valley\n\nThe regional water authority issued a flood warning for the whole "
+        "river valley on Monday after three days of heavy rain raised the level of the reservoir above its summer "
+        "mark, and asked farmers to move their animals to higher ground before the night.\n")
+    (root / "cs.txt").write_text(
+        "Povodňové varování pro údolí řeky\n\nKrajský vodohospodářský úřad v pondělí vydal povodňové varování pro "
+        "celé údolí řeky poté, co tři dny vydatných dešťů zvedly hladinu nádrže nad její letní značku, a požádal "
+        "zemědělce, aby před nocí přesunuli svá zvířata do vyšších poloh.\n")
+    res = run("scan", str(root), "-o", str(tmp_path / "out"))
+    assert res.returncode == 0, res.stderr
+    said = " ".join(res.stdout.split())
+    assert "1 document in languages the sentence encoder does not cover (cs 1)" in said
+    lexical = run("scan", str(root), "-o", str(tmp_path / "out2"), "--no-semantic")
+    assert "does not cover" not in lexical.stdout  # no model in play: nothing to say

@@ -26,6 +26,7 @@ from reprints.align_semantic import SemanticText, prepare_many
 from reprints.candidates import candidate_pairs, language_groups, semantic_pairs
 from reprints.config import ScanParams, params_from_dict, params_to_dict
 from reprints.document import Document, LoadProblem
+from reprints.embed import uncovered_languages
 from reprints.engine import Engine, LocalEngine
 from reprints.families import Family, settle_families
 from reprints.load import parsed
@@ -274,6 +275,8 @@ def scan(
         if unfreeze:
             gc.unfreeze()
     t4 = time.perf_counter()
+    if params.semantic:
+        stats["uncovered_documents"] = sum(uncovered_languages(d.meta.get("lang") for d in docs).values())
     stats.update(
         candidates=len(pairs),
         candidates_lexical=lexical,

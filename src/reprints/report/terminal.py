@@ -17,6 +17,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from reprints.align import word_changes
+from reprints.embed import uncovered_languages
 from reprints.document import Document
 from reprints.families import Family
 from reprints.pipeline import ScanResult
@@ -85,6 +86,13 @@ def print_summary(result: ScanResult, console: Console, max_families: int = 20, 
         (f"{n_fam}", "bold"), f" {'family' if n_fam == 1 else 'families'} in {st.get('seconds_total', 0):.2f}s",
     )
     console.print(head)
+    if st.get("uncovered_documents"):
+        langs = uncovered_languages(d.meta.get("lang") for d in result.documents)
+        console.print(Text(
+            f"{counted(int(st['uncovered_documents']), 'document')} in languages the sentence encoder does not cover "
+            f"({', '.join(f'{_id(k)} {n}' for k, n in langs.most_common(8))}"
+            f"{', ...' if len(langs) > 8 else ''}): their meaning is not compared reliably, so they are found "
+            "mostly by their words", "yellow"))
     if result.problems:
         console.print(Text(f"Skipped {counted(len(result.problems), 'item')}:", "red"))
         for p in result.problems[:max_problems]:
