@@ -18,7 +18,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from reprints._pickle import by_fields
-from reprints.align import Alignment, TokenizedText, align, gaps, tokenize_many
+from reprints.align import Alignment, TokenizedText, WordChange, align, gaps, tokenize_many, word_changes
 from reprints.align_semantic import QuoteMatch, SemanticText, align_semantic
 from reprints.document import Document
 from reprints.facts import quotations
@@ -28,9 +28,9 @@ from reprints.normalize import NormText, fold, normalize, sentences
 if TYPE_CHECKING:
     from reprints.config import ScanParams
 
-__all__ = ["word_counts", "RelateParams", "Evidence", "SemanticEvidence", "Relation", "classify", "quoted_words", "directed",
-           "oriented", "relate_words",
-           "relate_meaning", "needs_meaning", "relate_pairs", "only_in", "metadata_agreement", "meta_date"]
+__all__ = ["word_counts", "changes_by_pair", "RelateParams", "Evidence", "SemanticEvidence", "Relation", "classify",
+           "quoted_words", "directed", "oriented", "relate_words", "relate_meaning", "needs_meaning", "relate_pairs",
+           "only_in", "metadata_agreement", "meta_date"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +52,8 @@ class RelateParams:
     least ``rewrite`` of one text and ``rewrite_min`` of the other, in at least
     ``rewrite_passages`` passages of mean similarity ``rewrite_similarity``,
     whose names and numbers agree at least ``rewrite_facts`` (see
-    :func:`_facts_hold` where a side states none), in at least ``rewrite_words`` matched words (on the side with more:
+    :func:`_facts_hold` where a side states none), in at least
+    ``rewrite_words`` matched words (on the side with more:
     three-line wire snippets all look alike, a court adjourned, a case
     resumed). Other languages on the two sides make it a ``translation``.
     """
@@ -199,7 +200,8 @@ def _facts_hold(sem: SemanticEvidence, params: RelateParams) -> bool:
     on one topic, written apart, look alike).
 
     >>> p = RelateParams()
-    >>> _facts_hold(SemanticEvidence(1, 1, 5, 0.8, None, "en", "zh", 200), p), _facts_hold(SemanticEvidence(1, 1, 5, 0.8, None, "en", "en", 200), p)
+    >>> (_facts_hold(SemanticEvidence(1, 1, 5, 0.8, None, "en", "zh", 200), p),
+    ...  _facts_hold(SemanticEvidence(1, 1, 5, 0.8, None, "en", "en", 200), p))
     (True, False)
     """
     if sem.facts is None:
@@ -438,3 +440,11 @@ def word_counts(relations: Iterable[Relation]) -> dict[str, int]:
     the family stage weighs texts by; every document in a pair has one)."""
     rels = list(relations)
     return {r.a: r.alignment.a_words for r in rels} | {r.b: r.alignment.b_words for r in rels}
+
+
+def changes_by_pair(relations: Iterable[Relation],
+                    texts: Mapping[str, str]) -> dict[frozenset[str], tuple[WordChange, ...]]:
+    """The words changed inside each relation's passages (:func:`reprints.align.word_changes`),
+    by pair of ids, for the relations whose two texts ``texts`` holds (outputs, query)."""
+    return {frozenset((r.a, r.b)): word_changes(texts[r.a], texts[r.b], r.alignment.passages)
+            for r in relations if r.a in texts and r.b in texts}

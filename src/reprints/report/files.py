@@ -8,18 +8,15 @@ twins) are what ``scan`` and ``export`` write and what ``report`` and
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import orjson
 
-from reprints.align import word_changes
 from reprints.dedup import DedupPlan
 from reprints.document import Document
 from reprints.pipeline import ScanResult
 from reprints.records import document_row
-
-if TYPE_CHECKING:
-    pass
+from reprints.relate import changes_by_pair
 
 __all__ = ["write_jsonl", "read_jsonl", "write_parquet", "write_outputs"]
 
@@ -71,12 +68,6 @@ def _member_documents(result: ScanResult) -> Iterator[Document]:
                 yield by_id[m]
 
 
-def _changes_of(result: ScanResult, texts: dict[str, str]) -> dict[frozenset[str], tuple]:
-    """The words changed inside each related pair's passages (``align.word_changes``), where both texts are at hand."""
-    return {frozenset((r.a, r.b)): word_changes(texts[r.a], texts[r.b], r.alignment.passages)
-            for r in result.related if r.a in texts and r.b in texts}
-
-
 def _family_with_changes(fam, by_pair: dict, changes: dict) -> dict:
     """A families.jsonl row; each tree edge with the words changed from parent to child (``changes``)."""
     row = fam.as_dict()
@@ -104,7 +95,7 @@ def write_outputs(result: ScanResult, outdir: Path, parquet: bool = False,
     """
     outdir.mkdir(parents=True, exist_ok=True)
     texts = {d.id: d.text for d in result.documents}
-    changes = _changes_of(result, texts)
+    changes = changes_by_pair(result.related, texts)
     pairs = [r.as_dict() for r in result.related]
     for row, r in zip(pairs, result.related):
         if (key := frozenset((r.a, r.b))) in changes:

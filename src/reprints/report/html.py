@@ -25,12 +25,12 @@ from typing import Callable, Iterator
 import orjson
 
 from reprints import __version__
-from reprints.config import ScanParams
-from reprints.pipeline import compare_documents
 from reprints.align import word_changes
+from reprints.config import ScanParams
+from reprints.families import origin_confidence
+from reprints.pipeline import compare_documents
 from reprints.records import document_from_row, passages_from_row
 from reprints.relate import meta_date
-from reprints.families import origin_confidence
 from reprints.report.files import read_jsonl
 
 __all__ = ["ReportError", "ReportData", "HtmlReport", "read_source", "write_html_report"]

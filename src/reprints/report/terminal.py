@@ -143,16 +143,19 @@ class _Row:
 def _increasing(values: list[int]) -> set[int]:
     """Positions of a longest strictly increasing run of ``values`` (kept in place;
     the others are passages that moved)."""
-    tails: list[int] = []
+    tails: list[int] = []  # position ending the best run of each length
+    tail_values: list[int] = []  # and its value, for the search
     back: list[int] = [-1] * len(values)
     for i, v in enumerate(values):
-        k = bisect_left([values[t] for t in tails], v)
+        k = bisect_left(tail_values, v)
         if k:
             back[i] = tails[k - 1]
         if k == len(tails):
             tails.append(i)
+            tail_values.append(v)
         else:
             tails[k] = i
+            tail_values[k] = v
     keep, i = set(), tails[-1] if tails else -1
     while i >= 0:
         keep.add(i)
@@ -212,11 +215,11 @@ def _sentence_end(text: str, s: int, e: int) -> tuple[int, int]:
     return s, e
 
 
+_WORD = re.compile(r"\w+")
+
+
 def _same_words(a: str, b: str) -> bool:
     return _WORD.findall(a.lower()) == _WORD.findall(b.lower())
-
-
-_WORD = re.compile(r"\w+")
 
 
 def _passage_rows(a_text: str, a: tuple[int, int], b_text: str, b: tuple[int, int], kind: str, moved: str) -> list[_Row]:

@@ -50,7 +50,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 import orjson
 
-from reprints.align import TokenizedText, WordChange, tokenize, word_changes
+from reprints.align import TokenizedText, WordChange, tokenize
 from reprints.align_semantic import SemanticText, prepare_many, rebuild
 from reprints.candidates import band_keys
 from reprints.config import ScanParams
@@ -63,7 +63,7 @@ from reprints.pipeline import ScanResult
 from reprints.progress import Progress
 from reprints.records import (document_from_record, document_record, family_from_row, relation_from_record,
                               relation_record)
-from reprints.relate import Relation, needs_meaning, relate_meaning, relate_words
+from reprints.relate import Relation, changes_by_pair, needs_meaning, relate_meaning, relate_words
 from reprints.sketch import same_body, sketch_batch, with_language
 from reprints.store.incremental import (admitted_pairs, bucket_pairs, content_hash, marked_pairs, stable_ids,
                                        verified_pairs)
@@ -856,9 +856,7 @@ class Store:
         """The stored versions' texts, and the words changed between ``doc`` and each of them."""
         others = sorted({r.b if r.a == doc.id else r.a for r in rels})
         stored = {row[0]: row[1] for row in self._t.documents_by_id(others)}
-        texts = {**stored, doc.id: doc.text}
-        return stored, {frozenset((r.a, r.b)): word_changes(texts[r.a], texts[r.b], r.alignment.passages)
-                        for r in rels if r.a in texts and r.b in texts}
+        return stored, changes_by_pair(rels, {**stored, doc.id: doc.text})
 
     def _query(self, doc: Document) -> QueryResult:
         t = self._t
