@@ -100,11 +100,13 @@ def language_group(code: str | None) -> str:
     ('sh', 'sh', 'no', 'zh')
     >>> language_group("EN_us"), language_group("und"), language_group(None)
     ('en', '', '')
+    >>> language_group(42), language_group(["x"]), language_group("english?")  # metadata that names no language
+    ('', '', '')
     """
-    if not code:
+    if not isinstance(code, str):
         return ""
-    base = str(code).strip().lower().replace("_", "-").split("-")[0]
-    if not base or base in ("und", "zxx", "mul", "xx"):
+    base = code.strip().lower().replace("_", "-").split("-")[0]
+    if not (2 <= len(base) <= 8 and base.isascii() and base.isalpha()) or base in ("und", "zxx", "mul", "xx"):
         return ""
     return _SAME_LANGUAGE.get(base, base)
 
